@@ -1,0 +1,28 @@
+"""The committed bindings are exactly what the generator makes from schemas/ today."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from riv_scheduling.codegen import BINDINGS_DIR, Generator, write
+from riv_scheduling.schemas import SCHEMA_DIR
+
+
+def test_regenerated_bindings_match_the_committed_ones(tmp_path: Path) -> None:
+    write(Generator(SCHEMA_DIR).generate(), tmp_path)
+    fresh = {p.name: p.read_text(encoding="utf-8") for p in tmp_path.glob("*.py")}
+    committed = {p.name: p.read_text(encoding="utf-8") for p in BINDINGS_DIR.glob("*.py")}
+    assert sorted(fresh) == sorted(committed), "run python -m riv_scheduling.codegen"
+    stale = [name for name in fresh if fresh[name] != committed[name]]
+    assert not stale, f"bindings out of date: {stale}; run python -m riv_scheduling.codegen"
+
+
+def test_every_responder_schema_has_a_binding_module_with_its_two_elements() -> None:
+    from riv_scheduling.soap.interactions import INTERACTIONS
+
+    assert len(INTERACTIONS) == 12
+    for interaction in INTERACTIONS.values():
+        elements = interaction.bindings.ELEMENTS
+        assert set(elements) == {interaction.name, f"{interaction.name}Response"}
+        request = elements[interaction.name]
+        assert request.__namespace__ == interaction.responder_ns
