@@ -1,0 +1,178 @@
+"""Clinic-side administration: units, time types, practitioners, timeslots (not a contract).
+
+Used by the demo data set, tests and, later, an admin tool. Misuse raises SetupError.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+
+from .clock import stockholm_now, to_stockholm
+from .model import (
+    Appointment,
+    AppointmentState,
+    AppointmentStatus,
+    Code,
+    HealthcareFacility,
+    PersonId,
+    Practitioner,
+    Timeslot,
+    TimeType,
+)
+from .ports import UnitOfWork
+from .result_codes import DomainError, ResultCode, UnknownHealthcareFacility
+from .services import Clock, find_facility
+
+
+class SetupError(ValueError):
+    """Invalid clinic configuration (unknown unit, duplicate id, bad slot...)."""
+
+
+class ClinicSetup:
+    def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock = stockholm_now) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+
+    def facilities(self) -> list[HealthcareFacility]:
+        with self._uow() as uow:
+            return uow.facilities.list()
+
+    def add_facility(self, facility: HealthcareFacility, *, exist_ok: bool = False) -> HealthcareFacility:
+        """Add a unit; returns the stored one (its canonical HSA-id spelling)."""
+        if not facility.hsa_id.strip():
+            raise SetupError("empty HSA-id")
+        with self._uow().writing() as uow:
+            existing = uow.facilities.get(facility.hsa_id)
+            if existing is not None:
+                if exist_ok:
+                    return existing
+                raise SetupError(f"healthcare facility {facility.hsa_id} exists")
+            uow.facilities.add(facility)
+            uow.commit()
+        return facility
+
+    def add_time_type(self, facility_hsa_id: str, time_type: TimeType, *, exist_ok: bool = False) -> None:
+        with self._uow().writing() as uow:
+            facility = self._facility(uow, facility_hsa_id)
+            if uow.time_types.get(facility.hsa_id, time_type.code) is not None:
+                if exist_ok:
+                    return
+                raise SetupError(f"time type {time_type.code} exists at {facility.hsa_id}")
+            uow.time_types.add(facility.hsa_id, time_type)
+            uow.commit()
+
+    def add_practitioner(self, facility_hsa_id: str, practitioner: Practitioner) -> Practitioner:
+        """Add (or reuse, by case-insensitive HSA-id) a practitioner and link them to the unit."""
+        with self._uow().writing() as uow:
+            facility = self._facility(uow, facility_hsa_id)
+            stored = uow.practitioners.get(practitioner.hsa_id)
+            if stored is None:
+                uow.practitioners.add(practitioner)
+                stored = practitioner
+            uow.practitioners.link(facility.hsa_id, stored.hsa_id)
+            uow.commit()
+        return stored
+
+    def add_timeslot(self, slot: Timeslot) -> Timeslot:
+        return self.add_timeslots([slot])[0]
+
+    def add_timeslots(self, slots: Iterable[Timeslot], *, skip_existing: bool = False) -> list[Timeslot]:
+        """Validate and insert slots in one transaction; returns those inserted (canonical ids)."""
+        slots = list(slots)
+        with self._uow().writing() as uow:
+            facilities: dict[str, HealthcareFacility] = {}
+            codes: dict[str, set[str]] = {}
+            practitioners: dict[str, str] = {}
+            ready: list[Timeslot] = []
+            for slot in slots:
+                key = slot.facility_hsa_id.lower()
+                if key not in facilities:
+                    facility = self._facility(uow, slot.facility_hsa_id)
+                    facilities[key] = facility
+                    codes[key] = {t.code for t in uow.time_types.list(facility.hsa_id)}
+                facility = facilities[key]
+                if slot.time_type_code not in codes[key]:
+                    raise SetupError(f"unknown time type {slot.time_type_code} at {facility.hsa_id}")
+                if slot.capacity < 1 or not 0 <= slot.booked <= slot.capacity:
+                    raise SetupError(f"timeslot {slot.id}: need capacity >= 1 and 0 <= booked <= capacity")
+                canonical = []
+                for hsa_id in slot.practitioner_ids:
+                    if hsa_id.lower() not in practitioners:
+                        stored = uow.practitioners.get(hsa_id)
+                        if stored is None:
+                            raise SetupError(f"unknown practitioner {hsa_id}")
+                        practitioners[hsa_id.lower()] = stored.hsa_id
+                    canonical.append(practitioners[hsa_id.lower()])
+                ready.append(
+                    replace(
+                        slot,
+                        facility_hsa_id=facility.hsa_id,
+                        practitioner_ids=tuple(canonical),
+                        start=to_stockholm(slot.start),
+                        end=to_stockholm(slot.end),
+                    )
+                )
+            ids = [s.id for s in ready]
+            if len(set(ids)) != len(ids):
+                raise SetupError("duplicate timeslot ids")
+            existing = uow.timeslots.existing_ids(ids)
+            if existing and not skip_existing:
+                raise SetupError(f"{len(existing)} timeslot id(s) exist already")
+            ready = [s for s in ready if s.id not in existing]
+            uow.timeslots.add_many(ready)
+            uow.commit()
+        return ready
+
+    def withdraw_timeslot(self, timeslot_id: uuid.UUID) -> None:
+        """The clinic takes a slot out of online booking."""
+        with self._uow().writing() as uow:
+            if uow.timeslots.get(timeslot_id) is None:
+                raise SetupError(f"no timeslot {timeslot_id}")
+            uow.timeslots.withdraw(timeslot_id)
+            uow.commit()
+
+    def propose_appointment(
+        self,
+        facility_hsa_id: str,
+        person_id: PersonId,
+        timeslot_id: uuid.UUID,
+        reason_text: str | None = None,
+        reason_code: Code | None = None,
+    ) -> Appointment:
+        """The clinic books a slot for a citizen as PRELIMINARY, to be confirmed (flow 4)."""
+        with self._uow().writing() as uow:
+            facility = self._facility(uow, facility_hsa_id)
+            slot = uow.timeslots.get(timeslot_id)
+            if slot is None or slot.facility_hsa_id != facility.hsa_id:
+                raise SetupError(f"no timeslot {timeslot_id} at {facility.hsa_id}")
+            if not uow.timeslots.reserve(slot.id):
+                raise DomainError(ResultCode.REQUESTED_TIME_IS_ALREADY_RESERVED)
+            now = to_stockholm(self._clock())
+            appointment = Appointment(
+                id=uuid.uuid4(),
+                timeslot_id=slot.id,
+                facility_hsa_id=facility.hsa_id,
+                person_id=person_id,
+                status=AppointmentStatus.PRELIMINARY,
+                state=AppointmentState.ACTIVE,
+                new_reason_text=reason_text,
+                new_reason_code=reason_code,
+                update_reason_text=None,
+                update_reason_code=None,
+                replaces=None,
+                replaced_by=None,
+                created_at=now,
+                updated_at=now,
+            )
+            uow.appointments.add(appointment)
+            uow.commit()
+        return appointment
+
+    @staticmethod
+    def _facility(uow: UnitOfWork, hsa_id: str) -> HealthcareFacility:
+        try:
+            return find_facility(uow, hsa_id)
+        except UnknownHealthcareFacility as exc:
+            raise SetupError(f"unknown healthcare facility {hsa_id}") from exc
