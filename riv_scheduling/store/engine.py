@@ -1,0 +1,194 @@
+"""Engine, transactions and the UnitOfWork the domain runs in.
+
+SQLite (the default) is made safe for threads and processes: WAL journal, a 30 s busy timeout,
+and `BEGIN IMMEDIATE` for writing units of work so writers queue up instead of failing with
+"database is locked". The no-double-booking rule itself is the conditional UPDATE in
+`TimeslotRepo.reserve`, which holds on any backend.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import weakref
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Connection, Engine, RootTransaction, create_engine, event, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
+
+from .repositories import (
+    AppointmentRepo,
+    FacilityRepo,
+    PractitionerRepo,
+    TimeslotRepo,
+    TimeTypeRepo,
+)
+from .tables import healthcare_facility, metadata
+
+DEFAULT_URL = "sqlite:///riv-scheduling.db"
+BUSY_TIMEOUT_S = 30
+_WRITE = "riv_scheduling_write"  # execution option: this transaction will write
+
+
+class SqlUnitOfWork:
+    """One database transaction; rolled back on exit unless `commit()` was called."""
+
+    facilities: FacilityRepo
+    time_types: TimeTypeRepo
+    practitioners: PractitionerRepo
+    timeslots: TimeslotRepo
+    appointments: AppointmentRepo
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._write = False
+        self._conn: Connection | None = None
+        self._tx: RootTransaction | None = None
+
+    def writing(self) -> SqlUnitOfWork:
+        self._write = True
+        return self
+
+    def __enter__(self) -> SqlUnitOfWork:
+        if self._conn is not None:
+            raise RuntimeError("unit of work already entered")
+        lock = self._store._serial_lock
+        if lock is not None:
+            lock.acquire()
+        try:
+            conn = self._store.engine.connect()
+            if self._write:
+                conn.execution_options(**{_WRITE: True})
+            self._tx = conn.begin()
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+        self._conn = conn
+        self.facilities = FacilityRepo(conn)
+        self.time_types = TimeTypeRepo(conn)
+        self.practitioners = PractitionerRepo(conn)
+        self.timeslots = TimeslotRepo(conn)
+        self.appointments = AppointmentRepo(conn)
+        return self
+
+    def commit(self) -> None:
+        if self._tx is None:
+            raise RuntimeError("unit of work not entered")
+        self._tx.commit()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self._tx is not None and self._tx.is_active:
+                self._tx.rollback()
+            if self._conn is not None:
+                self._conn.close()
+        finally:
+            self._tx = self._conn = None
+            if self._store._serial_lock is not None:
+                self._store._serial_lock.release()
+
+
+class Store:
+    """The SQL store: schema and units of work over one Engine (thread-safe, pooled)."""
+
+    def __init__(self, engine: Engine, serial: bool = False) -> None:
+        self.engine = engine
+        # In-memory SQLite is one shared connection: serialise units of work on it.
+        self._serial_lock: threading.RLock | None = threading.RLock() if serial else None
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def create_schema(self) -> None:
+        """Create missing tables; safe when several workers start at once (one writer at a time)."""
+        with self.engine.connect() as conn:
+            conn.execution_options(**{_WRITE: True})
+            with conn.begin():
+                metadata.create_all(conn)
+
+    def uow(self) -> SqlUnitOfWork:
+        """A new unit of work: pass `store.uow` as the factory to Scheduling."""
+        return SqlUnitOfWork(self)
+
+    def is_empty(self) -> bool:
+        """True when no healthcare facility exists (or the schema does not yet)."""
+        with self.engine.connect() as conn:
+            if not self.engine.dialect.has_table(conn, healthcare_facility.name):
+                return True
+            return conn.execute(select(healthcare_facility.c.hsa_id).limit(1)).first() is None
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy emit BEGIN itself (pysqlite's legacy mode would defer it).
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            if engine.url.database not in (None, "", ":memory:"):
+                cursor.execute("PRAGMA journal_mode = WAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn: Connection) -> None:
+        # Writers take the write lock up front: no deadlock-prone lock upgrade later.
+        immediate = conn.get_execution_options().get(_WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _dispose_after_fork(engine: Engine) -> None:
+    """A forked child (pre-fork WSGI servers) must not reuse the parent's pooled connections."""
+    if not hasattr(os, "register_at_fork"):
+        return
+    ref = weakref.ref(engine)
+
+    def reset() -> None:
+        e = ref()
+        if e is not None:
+            e.dispose(close=False)
+
+    os.register_at_fork(after_in_child=reset)
+
+
+def open_store(url: str | None = None, **engine_options: Any) -> Store:
+    """Open the store at a SQLAlchemy URL (default: `riv-scheduling.db` in the current directory).
+
+    The schema is not created here; call `Store.create_schema()`.
+    """
+    sa_url = make_url(url or DEFAULT_URL)
+    serial = False
+    # SQL errors must not carry parameters (personal identity numbers) into logs.
+    engine_options.setdefault("hide_parameters", True)
+    if sa_url.get_backend_name() == "sqlite":
+        memory = sa_url.database in (None, "", ":memory:")
+        connect_args = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_S}
+        connect_args.update(engine_options.pop("connect_args", {}))
+        if memory:
+            engine_options.setdefault("poolclass", StaticPool)
+            serial = True
+        else:
+            engine_options.setdefault("pool_size", 10)
+            engine_options.setdefault("max_overflow", 20)
+            engine_options.setdefault("pool_timeout", BUSY_TIMEOUT_S)
+        engine = create_engine(sa_url, connect_args=connect_args, **engine_options)
+        _configure_sqlite(engine)
+    else:
+        engine_options.setdefault("pool_pre_ping", True)
+        engine = create_engine(sa_url, **engine_options)
+    _dispose_after_fork(engine)
+    return Store(engine, serial=serial)

@@ -1,0 +1,453 @@
+"""Repositories over one SQLAlchemy Connection (= one transaction), implementing domain ports."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, false, insert, select, true, update
+
+from riv_scheduling.domain import (
+    STOCKHOLM,
+    Appointment,
+    AppointmentState,
+    AppointmentStatus,
+    Code,
+    HealthcareFacility,
+    PersonId,
+    Practitioner,
+    Timeslot,
+    TimeType,
+)
+
+from .tables import (
+    appointment,
+    facility_practitioner,
+    healthcare_facility,
+    practitioner,
+    time_type,
+    timeslot,
+    timeslot_practitioner,
+)
+
+CHUNK = 500  # ids per IN (...) list, well below every backend's bind-parameter limit
+
+
+def to_db(dt: datetime) -> datetime:
+    """Aware datetime -> naive UTC column value."""
+    if dt.tzinfo is None:
+        raise ValueError("naive datetime given to the store")
+    return dt.astimezone(UTC).replace(tzinfo=None)
+
+
+def from_db(value: datetime) -> datetime:
+    """Naive UTC column value -> aware Stockholm datetime."""
+    return value.replace(tzinfo=UTC).astimezone(STOCKHOLM)
+
+
+def _chunks(items: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def _code_values(prefix: str, code: Code | None) -> dict[str, str | None]:
+    return {
+        f"{prefix}_code": code.code if code else None,
+        f"{prefix}_code_system": code.code_system if code else None,
+        f"{prefix}_display_name": code.display_name if code else None,
+    }
+
+
+def _code(row: Row[Any], prefix: str) -> Code | None:
+    m = row._mapping
+    value = m[f"{prefix}_code"]
+    if value is None:
+        return None
+    return Code(value, m[f"{prefix}_code_system"], m[f"{prefix}_display_name"])
+
+
+class FacilityRepo:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    @staticmethod
+    def _facility(row: Row[Any]) -> HealthcareFacility:
+        return HealthcareFacility(row.hsa_id, row.name, row.alternative_location)
+
+    def get(self, hsa_id: str) -> HealthcareFacility | None:
+        q = select(healthcare_facility).where(healthcare_facility.c.hsa_key == hsa_id.lower())
+        row = self._conn.execute(q).first()
+        return self._facility(row) if row else None
+
+    def list(self) -> list[HealthcareFacility]:
+        q = select(healthcare_facility).order_by(healthcare_facility.c.hsa_key)
+        return [self._facility(r) for r in self._conn.execute(q)]
+
+    def add(self, facility: HealthcareFacility) -> None:
+        self._conn.execute(
+            insert(healthcare_facility).values(
+                hsa_id=facility.hsa_id,
+                hsa_key=facility.hsa_id.lower(),
+                name=facility.name,
+                alternative_location=facility.alternative_location,
+            )
+        )
+
+
+class TimeTypeRepo:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    @staticmethod
+    def _time_type(row: Row[Any]) -> TimeType:
+        return TimeType(
+            code=row.code,
+            name=row.name,
+            cancel_allowed=row.cancel_allowed,
+            update_allowed=row.update_allowed,
+            booking_notice=timedelta(seconds=row.booking_notice_s),
+            update_notice=timedelta(seconds=row.update_notice_s),
+            cancel_notice=timedelta(seconds=row.cancel_notice_s),
+            hidden=row.hidden,
+            booking_allowed=row.booking_allowed,
+        )
+
+    def list(self, facility_hsa_id: str) -> list[TimeType]:
+        q = select(time_type).where(time_type.c.facility_hsa_id == facility_hsa_id).order_by(time_type.c.code)
+        return [self._time_type(r) for r in self._conn.execute(q)]
+
+    def get(self, facility_hsa_id: str, code: str) -> TimeType | None:
+        q = select(time_type).where(time_type.c.facility_hsa_id == facility_hsa_id, time_type.c.code == code)
+        row = self._conn.execute(q).first()
+        return self._time_type(row) if row else None
+
+    def add(self, facility_hsa_id: str, t: TimeType) -> None:
+        self._conn.execute(
+            insert(time_type).values(
+                facility_hsa_id=facility_hsa_id,
+                code=t.code,
+                name=t.name,
+                cancel_allowed=t.cancel_allowed,
+                update_allowed=t.update_allowed,
+                booking_notice_s=int(t.booking_notice.total_seconds()),
+                update_notice_s=int(t.update_notice.total_seconds()),
+                cancel_notice_s=int(t.cancel_notice.total_seconds()),
+                hidden=t.hidden,
+                booking_allowed=t.booking_allowed,
+            )
+        )
+
+
+class PractitionerRepo:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    @staticmethod
+    def _practitioner(row: Row[Any]) -> Practitioner:
+        return Practitioner(row.hsa_id, row.first_name, row.last_name, row.title)
+
+    def get(self, hsa_id: str) -> Practitioner | None:
+        q = select(practitioner).where(practitioner.c.hsa_key == hsa_id.lower())
+        row = self._conn.execute(q).first()
+        return self._practitioner(row) if row else None
+
+    def get_many(self, hsa_ids: Collection[str]) -> dict[str, Practitioner]:
+        found: dict[str, Practitioner] = {}
+        for batch in _chunks(sorted(set(hsa_ids))):
+            q = select(practitioner).where(practitioner.c.hsa_id.in_(batch))
+            for row in self._conn.execute(q):
+                found[row.hsa_id] = self._practitioner(row)
+        return found
+
+    def list(self, facility_hsa_id: str) -> list[Practitioner]:
+        q = (
+            select(practitioner)
+            .join(
+                facility_practitioner,
+                facility_practitioner.c.practitioner_hsa_id == practitioner.c.hsa_id,
+            )
+            .where(facility_practitioner.c.facility_hsa_id == facility_hsa_id)
+            .order_by(practitioner.c.last_name, practitioner.c.first_name, practitioner.c.hsa_id)
+        )
+        return [self._practitioner(r) for r in self._conn.execute(q)]
+
+    def add(self, p: Practitioner) -> None:
+        self._conn.execute(
+            insert(practitioner).values(
+                hsa_id=p.hsa_id,
+                hsa_key=p.hsa_id.lower(),
+                first_name=p.first_name,
+                last_name=p.last_name,
+                title=p.title,
+            )
+        )
+
+    def link(self, facility_hsa_id: str, practitioner_hsa_id: str) -> None:
+        exists = self._conn.execute(
+            select(facility_practitioner.c.facility_hsa_id).where(
+                facility_practitioner.c.facility_hsa_id == facility_hsa_id,
+                facility_practitioner.c.practitioner_hsa_id == practitioner_hsa_id,
+            )
+        ).first()
+        if exists is None:
+            self._conn.execute(
+                insert(facility_practitioner).values(
+                    facility_hsa_id=facility_hsa_id, practitioner_hsa_id=practitioner_hsa_id
+                )
+            )
+
+
+# A slot row joined with its practitioners (one row per practitioner, or one with NULL).
+_SLOT_COLUMNS = (
+    timeslot.c.id,
+    timeslot.c.facility_hsa_id,
+    timeslot.c.time_type_code,
+    timeslot.c.start_utc,
+    timeslot.c.end_utc,
+    timeslot.c.capacity,
+    timeslot.c.booked,
+    timeslot.c.withdrawn,
+    timeslot_practitioner.c.practitioner_hsa_id,
+)
+_SLOT_FROM = timeslot.outerjoin(timeslot_practitioner, timeslot_practitioner.c.timeslot_id == timeslot.c.id)
+_SLOT_ORDER = (timeslot.c.start_utc, timeslot.c.id, timeslot_practitioner.c.position)
+
+
+def _slots(rows: Iterable[Row[Any]]) -> list[Timeslot]:
+    """Fold joined rows (ordered by slot) into Timeslots."""
+    result: list[Timeslot] = []
+    current: Row[Any] | None = None
+    practitioners: list[str] = []
+
+    def flush() -> None:
+        if current is not None:
+            result.append(
+                Timeslot(
+                    id=uuid.UUID(current.id),
+                    facility_hsa_id=current.facility_hsa_id,
+                    time_type_code=current.time_type_code,
+                    start=from_db(current.start_utc),
+                    end=from_db(current.end_utc),
+                    practitioner_ids=tuple(practitioners),
+                    capacity=current.capacity,
+                    booked=current.booked,
+                    withdrawn=current.withdrawn,
+                )
+            )
+
+    for row in rows:
+        if current is None or row.id != current.id:
+            flush()
+            current, practitioners = row, []
+        if row.practitioner_hsa_id is not None:
+            practitioners.append(row.practitioner_hsa_id)
+    flush()
+    return result
+
+
+class TimeslotRepo:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def get(self, timeslot_id: uuid.UUID) -> Timeslot | None:
+        q = (
+            select(*_SLOT_COLUMNS)
+            .select_from(_SLOT_FROM)
+            .where(timeslot.c.id == str(timeslot_id))
+            .order_by(*_SLOT_ORDER)
+        )
+        slots = _slots(self._conn.execute(q))
+        return slots[0] if slots else None
+
+    def find_free(
+        self,
+        facility_hsa_id: str,
+        start_from: datetime,
+        start_before: datetime,
+        time_type_codes: Collection[str] | None = None,
+        practitioner_hsa_id: str | None = None,
+    ) -> list[Timeslot]:
+        conditions = [
+            timeslot.c.facility_hsa_id == facility_hsa_id,
+            timeslot.c.start_utc >= to_db(start_from),
+            timeslot.c.start_utc < to_db(start_before),
+            timeslot.c.booked < timeslot.c.capacity,
+            timeslot.c.withdrawn == false(),
+        ]
+        if time_type_codes is not None:
+            conditions.append(timeslot.c.time_type_code.in_(sorted(time_type_codes)))
+        if practitioner_hsa_id is not None:
+            tp = timeslot_practitioner.alias("tp_filter")
+            conditions.append(
+                select(tp.c.timeslot_id)
+                .where(
+                    tp.c.timeslot_id == timeslot.c.id,
+                    tp.c.practitioner_hsa_id == practitioner_hsa_id,
+                )
+                .exists()
+            )
+        q = select(*_SLOT_COLUMNS).select_from(_SLOT_FROM).where(*conditions).order_by(*_SLOT_ORDER)
+        return _slots(self._conn.execute(q))
+
+    def existing_ids(self, ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+        found: set[uuid.UUID] = set()
+        for batch in _chunks(sorted(str(i) for i in ids)):
+            q = select(timeslot.c.id).where(timeslot.c.id.in_(batch))
+            found.update(uuid.UUID(r.id) for r in self._conn.execute(q))
+        return found
+
+    def add_many(self, slots: Iterable[Timeslot]) -> None:
+        slot_rows: list[dict[str, Any]] = []
+        link_rows: list[dict[str, Any]] = []
+        for s in slots:
+            slot_rows.append(
+                {
+                    "id": str(s.id),
+                    "facility_hsa_id": s.facility_hsa_id,
+                    "time_type_code": s.time_type_code,
+                    "start_utc": to_db(s.start),
+                    "end_utc": to_db(s.end),
+                    "capacity": s.capacity,
+                    "booked": s.booked,
+                    "withdrawn": s.withdrawn,
+                }
+            )
+            link_rows.extend(
+                {"timeslot_id": str(s.id), "practitioner_hsa_id": p, "position": i}
+                for i, p in enumerate(s.practitioner_ids)
+            )
+        if slot_rows:
+            self._conn.execute(insert(timeslot), slot_rows)
+        if link_rows:
+            self._conn.execute(insert(timeslot_practitioner), link_rows)
+
+    def reserve(self, timeslot_id: uuid.UUID) -> bool:
+        # The database decides: only one concurrent UPDATE can find booked < capacity.
+        result = self._conn.execute(
+            update(timeslot)
+            .where(
+                timeslot.c.id == str(timeslot_id),
+                timeslot.c.booked < timeslot.c.capacity,
+                timeslot.c.withdrawn == false(),
+            )
+            .values(booked=timeslot.c.booked + 1)
+        )
+        return result.rowcount == 1
+
+    def release(self, timeslot_id: uuid.UUID) -> None:
+        self._conn.execute(
+            update(timeslot)
+            .where(timeslot.c.id == str(timeslot_id), timeslot.c.booked > 0)
+            .values(booked=timeslot.c.booked - 1)
+        )
+
+    def withdraw(self, timeslot_id: uuid.UUID) -> None:
+        self._conn.execute(update(timeslot).where(timeslot.c.id == str(timeslot_id)).values(withdrawn=true()))
+
+
+class AppointmentRepo:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    @staticmethod
+    def _appointment(row: Row[Any]) -> Appointment:
+        return Appointment(
+            id=uuid.UUID(row.id),
+            timeslot_id=uuid.UUID(row.timeslot_id),
+            facility_hsa_id=row.facility_hsa_id,
+            person_id=PersonId(row.person_root, row.person_extension),
+            status=AppointmentStatus(row.status),
+            state=AppointmentState(row.state),
+            new_reason_text=row.new_reason_text,
+            new_reason_code=_code(row, "new_reason"),
+            update_reason_text=row.update_reason_text,
+            update_reason_code=_code(row, "update_reason"),
+            replaces=uuid.UUID(row.replaces) if row.replaces else None,
+            replaced_by=uuid.UUID(row.replaced_by) if row.replaced_by else None,
+            created_at=from_db(row.created_at),
+            updated_at=from_db(row.updated_at),
+            cancel_reason_text=row.cancel_reason_text,
+            cancel_reason_code=_code(row, "cancel_reason"),
+        )
+
+    @staticmethod
+    def _mutable(a: Appointment) -> dict[str, Any]:
+        return {
+            "status": a.status.value,
+            "state": a.state.value,
+            "new_reason_text": a.new_reason_text,
+            **_code_values("new_reason", a.new_reason_code),
+            "update_reason_text": a.update_reason_text,
+            **_code_values("update_reason", a.update_reason_code),
+            "cancel_reason_text": a.cancel_reason_text,
+            **_code_values("cancel_reason", a.cancel_reason_code),
+            "replaced_by": str(a.replaced_by) if a.replaced_by else None,
+            "updated_at": to_db(a.updated_at),
+        }
+
+    def get(self, appointment_id: uuid.UUID) -> Appointment | None:
+        row = self._conn.execute(select(appointment).where(appointment.c.id == str(appointment_id))).first()
+        return self._appointment(row) if row else None
+
+    def add(self, a: Appointment) -> None:
+        self._conn.execute(
+            insert(appointment).values(
+                id=str(a.id),
+                timeslot_id=str(a.timeslot_id),
+                facility_hsa_id=a.facility_hsa_id,
+                person_root=a.person_id.root,
+                person_extension=a.person_id.extension,
+                replaces=str(a.replaces) if a.replaces else None,
+                created_at=to_db(a.created_at),
+                **self._mutable(a),
+            )
+        )
+
+    def save(self, a: Appointment) -> None:
+        self._conn.execute(update(appointment).where(appointment.c.id == str(a.id)).values(**self._mutable(a)))
+
+    def _active(self, facility_hsa_id: str, person_id: PersonId) -> list[Any]:
+        return [
+            appointment.c.facility_hsa_id == facility_hsa_id,
+            appointment.c.person_extension == person_id.extension,
+            appointment.c.person_root == person_id.root,
+            appointment.c.state == AppointmentState.ACTIVE.value,
+        ]
+
+    def _with_slots(self, conditions: Sequence[Any]) -> list[tuple[Appointment, Timeslot]]:
+        q = select(appointment).join(timeslot, timeslot.c.id == appointment.c.timeslot_id)
+        rows = self._conn.execute(q.where(*conditions).order_by(timeslot.c.start_utc)).all()
+        if not rows:
+            return []
+        slot_ids = [r.timeslot_id for r in rows]
+        slots: dict[str, Timeslot] = {}
+        for batch in _chunks(slot_ids):
+            sq = select(*_SLOT_COLUMNS).select_from(_SLOT_FROM).where(timeslot.c.id.in_(batch)).order_by(*_SLOT_ORDER)
+            slots.update((str(s.id), s) for s in _slots(self._conn.execute(sq)))
+        return [(self._appointment(r), slots[r.timeslot_id]) for r in rows]
+
+    def list_active(
+        self,
+        facility_hsa_id: str,
+        person_id: PersonId,
+        start_from: datetime | None = None,
+        start_before: datetime | None = None,
+    ) -> list[tuple[Appointment, Timeslot]]:
+        conditions = self._active(facility_hsa_id, person_id)
+        if start_from is not None:
+            conditions.append(timeslot.c.start_utc >= to_db(start_from))
+        if start_before is not None:
+            conditions.append(timeslot.c.start_utc < to_db(start_before))
+        return self._with_slots(conditions)
+
+    def overlapping_active(
+        self, facility_hsa_id: str, person_id: PersonId, start: datetime, end: datetime
+    ) -> list[Appointment]:
+        conditions = self._active(facility_hsa_id, person_id)
+        conditions.append(and_(timeslot.c.start_utc < to_db(end), timeslot.c.end_utc > to_db(start)))
+        q = select(appointment).join(timeslot, timeslot.c.id == appointment.c.timeslot_id).where(*conditions)
+        return [self._appointment(r) for r in self._conn.execute(q)]

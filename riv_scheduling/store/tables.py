@@ -1,0 +1,137 @@
+"""The schema (SQLAlchemy Core, portable types).
+
+Datetimes are naive UTC; uuids are 36-character strings; HSA-ids keep their spelling and a
+lower-cased `hsa_key` for case-insensitive lookup. Notices are whole seconds.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+HSA = String(64)
+UUID36 = String(36)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+healthcare_facility = Table(
+    "healthcare_facility",
+    metadata,
+    Column("hsa_id", HSA, primary_key=True),
+    Column("hsa_key", HSA, nullable=False, unique=True),
+    Column("name", String(255), nullable=False),
+    Column("alternative_location", String(255)),
+)
+
+time_type = Table(
+    "time_type",
+    metadata,
+    Column("facility_hsa_id", HSA, ForeignKey("healthcare_facility.hsa_id"), primary_key=True),
+    Column("code", String(64), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("cancel_allowed", Boolean, nullable=False),
+    Column("update_allowed", Boolean, nullable=False),
+    Column("booking_notice_s", Integer, nullable=False),
+    Column("update_notice_s", Integer, nullable=False),
+    Column("cancel_notice_s", Integer, nullable=False),
+    Column("hidden", Boolean, nullable=False),
+    Column("booking_allowed", Boolean, nullable=False),
+)
+
+practitioner = Table(
+    "practitioner",
+    metadata,
+    Column("hsa_id", HSA, primary_key=True),
+    Column("hsa_key", HSA, nullable=False, unique=True),
+    Column("first_name", String(255), nullable=False),
+    Column("last_name", String(255), nullable=False),
+    Column("title", String(255)),
+)
+
+facility_practitioner = Table(
+    "facility_practitioner",
+    metadata,
+    Column("facility_hsa_id", HSA, ForeignKey("healthcare_facility.hsa_id"), primary_key=True),
+    Column("practitioner_hsa_id", HSA, ForeignKey("practitioner.hsa_id"), primary_key=True),
+)
+
+timeslot = Table(
+    "timeslot",
+    metadata,
+    Column("id", UUID36, primary_key=True),
+    Column("facility_hsa_id", HSA, nullable=False),
+    Column("time_type_code", String(64), nullable=False),
+    Column("start_utc", DateTime, nullable=False),
+    Column("end_utc", DateTime, nullable=False),
+    Column("capacity", Integer, nullable=False, default=1),
+    Column("booked", Integer, nullable=False, default=0),
+    Column("withdrawn", Boolean, nullable=False, default=False),
+    ForeignKeyConstraint(["facility_hsa_id", "time_type_code"], ["time_type.facility_hsa_id", "time_type.code"]),
+    # Belt and braces: the conditional UPDATE in the store is the primary guard.
+    CheckConstraint("capacity >= 1", name="capacity"),
+    CheckConstraint("booked >= 0 AND booked <= capacity", name="booked"),
+    CheckConstraint("end_utc > start_utc", name="period"),
+    Index("ix_timeslot_facility_start", "facility_hsa_id", "start_utc"),
+)
+
+timeslot_practitioner = Table(
+    "timeslot_practitioner",
+    metadata,
+    Column("timeslot_id", UUID36, ForeignKey("timeslot.id"), primary_key=True),
+    Column("practitioner_hsa_id", HSA, ForeignKey("practitioner.hsa_id"), primary_key=True),
+    Column("position", Integer, nullable=False),
+)
+
+
+def _code_columns(prefix: str) -> list[Column[str]]:
+    """A CV code as three columns."""
+    return [
+        Column(f"{prefix}_code", String(64)),
+        Column(f"{prefix}_code_system", String(128)),
+        Column(f"{prefix}_display_name", String(255)),
+    ]
+
+
+appointment = Table(
+    "appointment",
+    metadata,
+    Column("id", UUID36, primary_key=True),
+    Column("timeslot_id", UUID36, ForeignKey("timeslot.id"), nullable=False),
+    Column("facility_hsa_id", HSA, ForeignKey("healthcare_facility.hsa_id"), nullable=False),
+    Column("person_root", String(64), nullable=False),
+    Column("person_extension", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("new_reason_text", Text),
+    *_code_columns("new_reason"),
+    Column("update_reason_text", Text),
+    *_code_columns("update_reason"),
+    Column("cancel_reason_text", Text),
+    *_code_columns("cancel_reason"),
+    Column("replaces", UUID36, ForeignKey("appointment.id")),
+    Column("replaced_by", UUID36, ForeignKey("appointment.id")),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_appointment_person", "person_extension", "facility_hsa_id", "state"),
+    Index("ix_appointment_timeslot", "timeslot_id"),
+)
