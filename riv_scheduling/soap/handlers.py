@@ -1,0 +1,141 @@
+"""One function per interaction: request binding -> one domain call -> response binding.
+
+Handlers decide nothing: the domain raises ``DomainError`` with its ResultCode and
+``riv_scheduling.soap.services`` turns that into the response's resultCode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from riv_scheduling.bindings import supportprocess_logistics_scheduling_2_0 as core
+from riv_scheduling.domain import ResultCode, Scheduling, TimeslotQuery
+from riv_scheduling.soap import mapping as m
+from riv_scheduling.soap.interactions import INTERACTIONS
+
+
+@dataclass(frozen=True)
+class Call:
+    """What a handler gets besides the request: the domain and the addressed unit."""
+
+    scheduling: Scheduling
+    logical_address: str
+
+
+def _response(name: str, **values: Any) -> Any:
+    return INTERACTIONS[name].bindings.ELEMENTS[f"{name}Response"](**values)
+
+
+def get_available_timeslots(call: Call, req: Any) -> Any:
+    query = TimeslotQuery(
+        start_date=m.to_date(req.startDateInclusive, "startDateInclusive"),
+        end_date=m.to_date(req.endDateInclusive, "endDateInclusive"),
+        time_type_code=req.timeTypeCode,
+        practitioner_hsa_id=m.to_hsa_id(req.practitionerId),
+        original_appointment_id=(
+            m.to_uuid(req.originalAppointmentId, "originalAppointmentId")
+            if req.originalAppointmentId
+            else None
+        ),
+        person_id=m.to_person_id(req.personId) if req.personId else None,
+        healthcare_service_code=req.healthcareServiceCode,
+    )
+    slots = call.scheduling.available_timeslots(call.logical_address, query)
+    return _response(
+        "GetAvailableTimeslots",
+        timeslot=[m.timeslot(v) for v in slots] or None,
+        resultCode=ResultCode.OK.value,
+    )
+
+
+def make_appointment(call: Call, req: Any) -> Any:
+    appointment = call.scheduling.make_appointment(
+        call.logical_address,
+        m.to_actor(req.actor),
+        m.to_person_id(req.personId),
+        m.to_uuid(req.timeslotId, "timeslotId"),
+        req.reasonText,
+        m.to_code(req.reasonCode),
+    )
+    return _response(
+        "MakeAppointment", appointmentId=str(appointment.id), resultCode=ResultCode.OK.value
+    )
+
+
+def update_appointment(call: Call, req: Any) -> Any:
+    appointment = call.scheduling.update_appointment(
+        call.logical_address,
+        m.to_actor(req.actor),
+        m.to_person_id(req.personId),
+        m.to_uuid(req.originalAppointmentId, "originalAppointmentId"),
+        m.to_uuid(req.timeslotId, "timeslotId"),
+        req.reasonText,
+        m.to_code(req.reasonCode),
+    )
+    return _response(
+        "UpdateAppointment", appointmentId=str(appointment.id), resultCode=ResultCode.OK.value
+    )
+
+
+def cancel_appointment(call: Call, req: Any) -> Any:
+    call.scheduling.cancel_appointment(
+        call.logical_address,
+        m.to_actor(req.actor),
+        m.to_person_id(req.personId),
+        m.to_uuid(req.appointmentId, "appointmentId"),
+        req.reasonText,
+        m.to_code(req.reasonCode),
+    )
+    return _response("CancelAppointment", resultCode=ResultCode.OK.value)
+
+
+def get_appointment(call: Call, req: Any) -> Any:
+    view = call.scheduling.get_appointment(
+        call.logical_address,
+        m.to_person_id(req.personId),
+        m.to_uuid(req.appointmentId, "appointmentId"),
+    )
+    if view is None:
+        # OK without an appointment; never reveal whether the id exists for somebody else
+        # (CONTRACTS.md 3.3).
+        return _response(
+            "GetAppointment",
+            resultCode=ResultCode.OK.value,
+            resultText="Det finns ingen sådan bokning för personen.",
+        )
+    return _response(
+        "GetAppointment", appointment=m.appointment(view), resultCode=ResultCode.OK.value
+    )
+
+
+def get_appointments(call: Call, req: Any) -> Any:
+    views = call.scheduling.appointments(
+        call.logical_address,
+        m.to_person_id(req.personId),
+        from_date=m.to_date(req.fromDate, "fromDate") if req.fromDate else None,
+        to_date=m.to_date(req.toDate, "toDate") if req.toDate else None,
+        time_type_code=req.timeTypeCode,
+    )
+    return _response(
+        "GetAppointments",
+        appointment=[
+            core.AppointmentPerHealthcareFacilityType(
+                appointmentId=str(v.appointment.id),
+                healthcareFacilityId=m.hsa_id(v.slot.facility.hsa_id),
+            )
+            for v in views
+        ]
+        or None,
+    )
+
+
+HANDLERS: dict[str, Callable[[Call, Any], Any]] = {
+    "GetAvailableTimeslots": get_available_timeslots,
+    "MakeAppointment": make_appointment,
+    "UpdateAppointment": update_appointment,
+    "CancelAppointment": cancel_appointment,
+    "GetAppointment": get_appointment,
+    "GetAppointments": get_appointments,
+}

@@ -1,0 +1,134 @@
+"""Conversions between the generated bindings and the domain model.
+
+Wire times are Swedish local wall-clock time without a zone (``YYYYMMDDhhmmss``, dates
+``YYYYMMDD``); the domain works with aware datetimes in Europe/Stockholm.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from riv_scheduling.bindings import supportprocess_logistics_scheduling_2_0 as core
+from riv_scheduling.domain import (
+    Actor,
+    AppointmentView,
+    Code,
+    PersonId,
+    Practitioner,
+    TimeslotView,
+    TimeType,
+)
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+HSA_ID_OID = "1.2.752.129.2.1.4.1"
+
+
+class RequestError(Exception):
+    """A schema-valid request whose values cannot be used (becomes a Client Fault)."""
+
+
+# -- wire -> domain ---------------------------------------------------------------------
+
+
+def to_uuid(value: str, element: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except (TypeError, ValueError):
+        raise RequestError(f"{element} is not a UUID") from None
+
+
+def to_date(value: str, element: str) -> date:
+    try:
+        return datetime.strptime(value, "%Y%m%d").date()
+    except (TypeError, ValueError):
+        raise RequestError(f"{element} is not a valid date (YYYYMMDD)") from None
+
+
+def to_person_id(b: Any) -> PersonId:
+    return PersonId(root=b.root, extension=b.extension)
+
+
+def to_actor(b: Any) -> Actor:
+    return Actor(id_root=b.actorId.root, id_extension=b.actorId.extension,
+                 type_code=b.actorType.code)
+
+
+def to_code(b: Any | None) -> Code | None:
+    if b is None:
+        return None
+    return Code(code=b.code, code_system=b.codeSystem, display_name=b.displayName)
+
+
+def to_hsa_id(b: Any | None) -> str | None:
+    return None if b is None else b.extension
+
+
+# -- domain -> wire ---------------------------------------------------------------------
+
+
+def ts(moment: datetime) -> str:
+    return moment.astimezone(STOCKHOLM).strftime("%Y%m%d%H%M%S")
+
+
+def dt(day: date) -> str:
+    return day.strftime("%Y%m%d")
+
+
+def hsa_id(value: str) -> Any:
+    return core.HSAIdType(root=HSA_ID_OID, extension=value)
+
+
+def cv(code: Code | None) -> Any:
+    if code is None:
+        return None
+    return core.CVType(code=code.code, codeSystem=code.code_system, displayName=code.display_name)
+
+
+def time_type(tt: TimeType) -> Any:
+    return core.TimeTypeType(
+        code=tt.code,
+        hidden=tt.hidden or None,
+        cancelAppointmentAllowed=tt.cancel_allowed,
+        updateAppointmentAllowed=tt.update_allowed,
+    )
+
+
+def practitioner(p: Practitioner) -> Any:
+    return core.PractitionerType(
+        HSAId=hsa_id(p.hsa_id), firstName=p.first_name, lastName=p.last_name, title=p.title
+    )
+
+
+def timeslot(view: TimeslotView) -> Any:
+    slot = view.timeslot
+    return core.TimeslotType(
+        timeslotId=str(slot.id),
+        timeType=time_type(view.time_type),
+        startTime=ts(slot.start),
+        endTime=ts(slot.end),
+        timeLength=slot.length_minutes,
+        healthcareFacilityHSAId=hsa_id(view.facility.hsa_id),
+        practitioner=[practitioner(p) for p in view.practitioners] or None,
+        alternativeLocation=view.facility.alternative_location,
+    )
+
+
+def person_id(p: PersonId) -> Any:
+    return core.PersonIdType(root=p.root, extension=p.extension)
+
+
+def appointment(view: AppointmentView) -> Any:
+    a = view.appointment
+    return core.AppointmentType(
+        appointmentId=str(a.id),
+        timeslot=timeslot(view.slot),
+        personId=person_id(a.person_id),
+        status=a.status.value,
+        newAppointmentReasonText=a.new_reason_text,
+        newAppointmentReasonCode=cv(a.new_reason_code),
+        updateAppointmentReasonText=a.update_reason_text,
+        updateAppointmentReasonCode=cv(a.update_reason_code),
+    )

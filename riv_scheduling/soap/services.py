@@ -1,0 +1,104 @@
+"""Thin Spyne services: one Spyne application per interaction, bound to the generated types.
+
+Spyne is the runtime only: envelopes arrive parsed and validated against ``schemas/``
+(see ``riv_scheduling.soap.app``), and its WSDL generation is not used.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import spyne.const
+from spyne import Application, ServiceBase, rpc
+from spyne.model.fault import Fault
+from spyne.protocol.soap import Soap11
+from spyne.server.wsgi import WsgiApplication
+
+from riv_scheduling.bindings import itintegration_registry_1_0 as registry
+from riv_scheduling.domain import DomainError, Scheduling, UnknownHealthcareFacility
+from riv_scheduling.soap.handlers import Call
+from riv_scheduling.soap.interactions import Interaction
+from riv_scheduling.soap.mapping import RequestError
+
+# Spyne runs gc.collect() when a request context closes (at most once a second), which
+# costs tens of milliseconds in the request path. Python's own collector is enough.
+spyne.const.MIN_GC_INTERVAL = float("inf")
+
+ENVELOPE_KEY = "riv.envelope"
+LOGICAL_ADDRESS_KEY = "riv.logical_address"
+
+log = logging.getLogger("riv_scheduling.soap")
+
+
+class PreparsedSoap11(Soap11):
+    """Soap11 that takes the envelope already parsed and validated by the dispatcher."""
+
+    def create_in_document(self, ctx: Any, charset: str | None = None) -> None:
+        ctx.in_document = (ctx.transport.req_env[ENVELOPE_KEY], {})
+
+
+def _has_result_code(interaction: Interaction) -> bool:
+    response = interaction.bindings.ELEMENTS[f"{interaction.name}Response"]
+    return "resultCode" in response._type_info
+
+
+def build_application(
+    interaction: Interaction,
+    handler: Callable[[Call, Any], Any],
+    scheduling: Scheduling,
+) -> WsgiApplication:
+    """The Spyne WSGI application that serves one interaction."""
+    request_cls = interaction.bindings.ELEMENTS[interaction.name]
+    response_cls = interaction.bindings.ELEMENTS[f"{interaction.name}Response"]
+    with_result_code = _has_result_code(interaction)
+
+    def invoke(ctx: Any, request: Any) -> Any:
+        call = Call(scheduling, ctx.transport.req_env[LOGICAL_ADDRESS_KEY])
+        try:
+            return handler(call, request)
+        except DomainError as exc:
+            if with_result_code:
+                return response_cls(resultCode=exc.code.value, resultText=exc.text)
+            raise Fault("Client", exc.text) from None
+        except UnknownHealthcareFacility as exc:
+            raise Fault(
+                "Client",
+                f"LogicalAddress '{exc.logical_address}' is not a care unit served by this "
+                "producer (the HSA-id is compared case-insensitively)",
+            ) from None
+        except RequestError as exc:
+            raise Fault("Client", str(exc)) from None
+        except Fault:
+            raise
+        except Exception:
+            reference = uuid.uuid4()
+            log.exception("technical error in %s (reference %s)", interaction.name, reference)
+            raise Fault(
+                "Server", f"Technical error in the producer (reference {reference})"
+            ) from None
+
+    invoke.__name__ = interaction.name
+    method = rpc(
+        request_cls,
+        _body_style="bare",
+        _in_message_name=interaction.request_tag,
+        _out_message_name=interaction.response_tag,
+        _in_header=(registry.LogicalAddress,),
+        _returns=response_cls,
+    )(invoke)
+    service = type(f"{interaction.name}Service", (ServiceBase,), {interaction.name: method})
+    app = Application(
+        [service],
+        tns=interaction.wsdl_ns,
+        name=f"{interaction.name}ResponderService",
+        in_protocol=PreparsedSoap11(validator=None),
+        out_protocol=Soap11(),
+    )
+    # Spyne dispatches on {app tns}name; RIV bodies are in the Responder namespace.
+    methods = app.interface.service_method_map
+    for key in list(methods):
+        methods.setdefault(interaction.request_tag, methods[key])
+    return WsgiApplication(app)
