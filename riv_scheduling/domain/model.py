@@ -12,6 +12,7 @@ from .clock import elapsed, to_utc
 PERSONNUMMER_OID = "1.2.752.129.2.1.3.1"
 SAMORDNINGSNUMMER_OID = "1.2.752.129.2.1.3.3"
 HSA_ID_OID = "1.2.752.129.2.1.4.1"
+SNOMED_CT_OID = "1.2.752.116.2.1.1"  # SNOMED CT, Swedish edition (SnomedCtType)
 PERSON_ID_ROOTS = frozenset({PERSONNUMMER_OID, SAMORDNINGSNUMMER_OID})
 
 
@@ -64,14 +65,97 @@ class Code:
     code_system: str
     display_name: str | None = None
 
+    def same_code(self, other: Code) -> bool:
+        """Codes are equal when code and code system are (the display name is only a label)."""
+        return (self.code, self.code_system) == (other.code, other.code_system)
+
+
+@dataclass(frozen=True)
+class Information:
+    """`core:InformationType`: an information text, or a condition the citizen must accept."""
+
+    header: str
+    description: str | None = None
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class Reference:
+    """`core:ReferenceType`: a link for the patient, e.g. a video meeting."""
+
+    name: str
+    description: str | None = None
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class Resource:
+    """`core:ResourceType`: a non-person resource of a slot (room, equipment)."""
+
+    type_of_resource: Code | None = None
+    resource_attribute: Code | None = None
+    description: str | None = None
+
+
+class Process(enum.StrEnum):
+    """`core:ProcessEnum`: the flow an appointment rule applies to."""
+
+    NYBOKNING = "NYBOKNING"  # MakeAppointment
+    OMBOKNING = "OMBOKNING"  # UpdateAppointment
+    AVBOKNING = "AVBOKNING"  # CancelAppointment
+
+
+class ReasonRequired(enum.StrEnum):
+    """`core:ReasonRequiredEnum` (values as in the schema)."""
+
+    MANDATORY = "Mandatory"
+    OPTIONAL = "Optional"
+    REASON_NOT_SUPPORTED = "ReasonNotSupported"
+
+
+@dataclass(frozen=True)
+class AppointmentRule:
+    """`core:TimeTypeRulesType`: reason requirements, texts and conditions for one flow."""
+
+    process: Process
+    reason_text_required: ReasonRequired = ReasonRequired.OPTIONAL
+    reason_code_required: ReasonRequired = ReasonRequired.OPTIONAL
+    reason_codes: tuple[Code, ...] = ()
+    information: tuple[Information, ...] = ()
+    condition_to_confirm: tuple[Information, ...] = ()
+
+    def allows_code(self, code: Code) -> bool:
+        return any(code.same_code(c) for c in self.reason_codes)
+
+
+@dataclass(frozen=True)
+class HealthcareService:
+    """`core:HealthcareServiceType`: a care service (SNOMED CT), mapped to time types."""
+
+    code: Code
+    information: tuple[Information, ...] = ()
+    conditions_to_confirm: tuple[Information, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.code.code_system != SNOMED_CT_OID:
+            raise ValueError(f"care service {self.code.code}: code system must be SNOMED CT ({SNOMED_CT_OID})")
+
 
 @dataclass(frozen=True)
 class HealthcareFacility:
-    """A care unit; `hsa_id` is its LogicalAddress (compared case-insensitively)."""
+    """A care unit; `hsa_id` is its LogicalAddress (compared case-insensitively).
+
+    `related_facilities` are the other units this one answers for in GetHealthcareFacilities
+    (served by this producer); the unit itself is listed there only if it offers the care asked for.
+    """
 
     hsa_id: str
     name: str
     alternative_location: str | None = None
+    information: tuple[Information, ...] = ()
+    condition_to_confirm: tuple[Information, ...] = ()
+    care_guarantee_days: int | None = None
+    related_facilities: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,11 +179,33 @@ class TimeType:
     cancel_notice: timedelta
     hidden: bool = False
     booking_allowed: bool = True
+    care_contact_code: Code | None = None  # contact mode (Kv kontakttyp), e.g. physical visit or video
+    healthcare_services: tuple[HealthcareService, ...] = ()
+    healthcare_team: bool | None = None  # None: not a team booking
+    patient_group: bool | None = None  # None: not a group booking (slots then have capacity 1)
+    appointment_rules: tuple[AppointmentRule, ...] = ()  # at most one per Process
+    confirm_allowed: bool = True  # ConfirmAppointment of a preliminary appointment
+    confirm_notice: timedelta = timedelta(0)  # minimum time between confirming and the start
+    # Extensions (not on the wire as such): texts every appointment of this type carries
+    # (AppointmentType.information), and the base of a per-appointment video-meeting link.
+    appointment_information: tuple[Information, ...] = ()
+    video_meeting_url: str | None = None
+
+    def __post_init__(self) -> None:
+        processes = [r.process for r in self.appointment_rules]
+        if len(processes) != len(set(processes)):
+            raise ValueError(f"time type {self.code}: at most one appointment rule per process")
 
     @property
     def bookable(self) -> bool:
-        """Offered for new online booking (protected and disabled types are not)."""
+        """Offered for new online booking without an assignment (protected and disabled types are not)."""
         return self.booking_allowed and not self.hidden
+
+    def rule(self, process: Process) -> AppointmentRule | None:
+        return next((r for r in self.appointment_rules if r.process is process), None)
+
+    def offers_service(self, service_code: str) -> bool:
+        return any(s.code.code == service_code for s in self.healthcare_services)
 
 
 @dataclass(frozen=True)
@@ -110,13 +216,22 @@ class Timeslot:
     start: datetime
     end: datetime
     practitioner_ids: tuple[str, ...] = ()
-    capacity: int = 1
+    capacity: int = 1  # > 1 for group bookings (time types with patient_group)
     booked: int = 0
     withdrawn: bool = False
+    # Held back for triaged needs: 1 is the most urgent. A slot with priority p is offered only to
+    # searches with priority <= p (same or more urgent); None = offered to everybody.
+    priority: int | None = None
+    resources: tuple[Resource, ...] = ()
+    alternative_location: str | None = None  # this slot takes place away from the unit's address
 
     def __post_init__(self) -> None:
         if to_utc(self.end) <= to_utc(self.start):
             raise ValueError("timeslot end must be after start")
+
+    def offered_to(self, priority: int | None) -> bool:
+        """Whether a search with this (effective) priority may see the slot."""
+        return self.priority is None or (priority is not None and priority <= self.priority)
 
     @property
     def length_minutes(self) -> float:
@@ -165,6 +280,10 @@ class Appointment:
     # Extension: the citizen's cancellation reason (CancelAppointment reasonText/reasonCode).
     cancel_reason_text: str | None = None
     cancel_reason_code: Code | None = None
+    information: tuple[Information, ...] = ()  # information texts only, never conditions
+    alternative_location: str | None = None
+    references: tuple[Reference, ...] = ()
+    related_appointment_ids: tuple[uuid.UUID, ...] = ()
 
     @property
     def is_active(self) -> bool:
@@ -179,6 +298,8 @@ class TimeslotView:
     time_type: TimeType
     facility: HealthcareFacility
     practitioners: tuple[Practitioner, ...] = ()
+    # Judged when the search ran; None when the unit states no care guarantee.
+    within_care_guarantee: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -191,12 +312,39 @@ class AppointmentView:
 
 @dataclass(frozen=True)
 class AvailableDate:
-    """`core:AvailableDateType`: one date per combination of time type and practitioners."""
+    """`core:AvailableDateType`: one date per combination of time type, practitioner and resource.
+
+    A slot with exactly one practitioner (resource) counts under that practitioner (resource);
+    a team slot (several practitioners) or a slot without one counts under None.
+    """
 
     date: date
-    time_type: TimeType
-    practitioners: tuple[Practitioner, ...]
     no_of_timeslots: int
+    time_type: TimeType
+    practitioner: Practitioner | None = None
+    resource: Resource | None = None
+
+    @property
+    def practitioners(self) -> tuple[Practitioner, ...]:
+        return (self.practitioner,) if self.practitioner is not None else ()
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A protected time type assigned to a person by the clinic (invitation or triage result).
+
+    While valid (through `valid_until`, a Swedish date, inclusive) and while the person has no
+    active appointment of that time type at the unit, the person may search and book it.
+    """
+
+    facility_hsa_id: str
+    person_id: PersonId = field(repr=False)
+    time_type_code: str
+    priority: int | None = None
+    valid_until: date | None = None
+
+    def valid_on(self, day: date) -> bool:
+        return self.valid_until is None or day <= self.valid_until
 
 
 @dataclass(frozen=True)
@@ -209,4 +357,6 @@ class TimeslotQuery:
     practitioner_hsa_id: str | None = None
     original_appointment_id: uuid.UUID | None = None
     person_id: PersonId | None = field(default=None, repr=False)
-    healthcare_service_code: str | None = None  # SNOMED CT; no care services are mapped yet
+    healthcare_service_code: str | None = None  # SNOMED CT code of a care service
+    priority: int | None = None  # from triage; 1 = most urgent
+    care_contact_codes: tuple[Code, ...] = ()  # any of these contact modes (code + code system)

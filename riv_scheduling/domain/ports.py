@@ -14,7 +14,9 @@ from typing import Protocol
 
 from .model import (
     Appointment,
+    Assignment,
     HealthcareFacility,
+    HealthcareService,
     PersonId,
     Practitioner,
     Timeslot,
@@ -26,12 +28,40 @@ class FacilityRepository(Protocol):
     def get(self, hsa_id: str) -> HealthcareFacility | None: ...
     def list(self) -> list[HealthcareFacility]: ...
     def add(self, facility: HealthcareFacility) -> None: ...
+    def save(self, facility: HealthcareFacility) -> None:
+        """Overwrite the stored unit's attributes (matched by canonical `hsa_id`)."""
+        ...
 
 
 class TimeTypeRepository(Protocol):
+    """Time types come with their appointment rules and care services."""
+
     def list(self, facility_hsa_id: str) -> list[TimeType]: ...
     def get(self, facility_hsa_id: str, code: str) -> TimeType | None: ...
-    def add(self, facility_hsa_id: str, time_type: TimeType) -> None: ...
+    def add(self, facility_hsa_id: str, time_type: TimeType) -> None:
+        """Insert; the care services must exist (see HealthcareServiceRepository)."""
+        ...
+
+    def save(self, facility_hsa_id: str, time_type: TimeType) -> None:
+        """Overwrite an existing time type, its rules and its care-service mapping."""
+        ...
+
+
+class HealthcareServiceRepository(Protocol):
+    def get(self, code: str) -> HealthcareService | None: ...
+    def list(self) -> list[HealthcareService]: ...
+    def add(self, service: HealthcareService) -> None: ...
+    def save(self, service: HealthcareService) -> None: ...
+
+
+class AssignmentRepository(Protocol):
+    def list(self, facility_hsa_id: str, person_id: PersonId) -> list[Assignment]:
+        """The person's assignments at the unit (valid or not), ordered by time type code."""
+        ...
+
+    def save(self, assignment: Assignment) -> None:
+        """Insert, or replace the one for the same unit, person and time type."""
+        ...
 
 
 class PractitionerRepository(Protocol):
@@ -42,6 +72,7 @@ class PractitionerRepository(Protocol):
 
     def list(self, facility_hsa_id: str) -> list[Practitioner]: ...
     def add(self, practitioner: Practitioner) -> None: ...
+    def save(self, practitioner: Practitioner) -> None: ...
     def link(self, facility_hsa_id: str, practitioner_hsa_id: str) -> None:
         """Record that the practitioner works at the unit (idempotent)."""
         ...
@@ -56,9 +87,38 @@ class TimeslotRepository(Protocol):
         start_before: datetime,
         time_type_codes: Collection[str] | None = None,
         practitioner_hsa_id: str | None = None,
+        priority: int | None = None,
     ) -> list[Timeslot]:
         """Free (booked < capacity, not withdrawn) slots with start_from <= start < start_before,
-        ordered by start; one indexed range query."""
+        offered to `priority` (see `Timeslot.offered_to`), ordered by start; one indexed range query."""
+        ...
+
+    def free_time_type_codes(
+        self, facility_hsa_id: str, start_from: datetime, practitioner_hsa_id: str | None = None
+    ) -> set[str]:
+        """Codes of the time types with a free slot starting at or after start_from."""
+        ...
+
+    def free_practitioner_ids(
+        self, facility_hsa_id: str, start_from: datetime, time_type_codes: Collection[str]
+    ) -> set[str]:
+        """Practitioners with a free slot of one of the time types starting at or after start_from."""
+        ...
+
+    def list_from(
+        self, facility_hsa_id: str, start_from: datetime, time_type_codes: Collection[str]
+    ) -> list[Timeslot]:
+        """All slots (free, booked or withdrawn) of the time types starting at or after start_from."""
+        ...
+
+    def update_unbooked(self, slot: Timeslot) -> bool:
+        """Overwrite end, capacity, priority, resources and alternative location of a slot that
+        nobody has booked (booked = 0, decided by the database); False if it was booked."""
+        ...
+
+    def remove_unbooked(self, timeslot_id: uuid.UUID) -> bool:
+        """Delete a slot nobody has booked (withdraw it if old appointments refer to it);
+        False when booked or already withdrawn."""
         ...
 
     def existing_ids(self, ids: Collection[uuid.UUID]) -> set[uuid.UUID]: ...
@@ -108,6 +168,8 @@ class UnitOfWork(Protocol):
     practitioners: PractitionerRepository
     timeslots: TimeslotRepository
     appointments: AppointmentRepository
+    healthcare_services: HealthcareServiceRepository
+    assignments: AssignmentRepository
 
     def writing(self) -> UnitOfWork: ...
     def __enter__(self) -> UnitOfWork: ...
@@ -122,7 +184,9 @@ class UnitOfWork(Protocol):
 
 __all__ = [
     "AppointmentRepository",
+    "AssignmentRepository",
     "FacilityRepository",
+    "HealthcareServiceRepository",
     "PractitionerRepository",
     "TimeTypeRepository",
     "TimeslotRepository",

@@ -20,11 +20,16 @@ from .model import (
     AppointmentState,
     AppointmentStatus,
     AppointmentView,
+    Assignment,
     AvailableDate,
     Code,
     HealthcareFacility,
     PersonId,
     Practitioner,
+    Process,
+    ReasonRequired,
+    Reference,
+    Resource,
     Timeslot,
     TimeslotQuery,
     TimeslotView,
@@ -39,6 +44,16 @@ Clock = Callable[[], datetime]
 
 NO_SUCH_TIMESLOT = "Den valda tiden finns inte hos mottagningen."
 INVALID_PERSON_ID = "Ogiltigt personId: ange personnummer eller samordningsnummer med 12 siffror."
+BOTH_CODES = "Ange antingen timeTypeCode eller healthcareServiceCode, inte båda."
+NO_ORIGINAL = "Den ursprungliga bokningen finns inte."
+ORIGINAL_NEEDS_PERSON = "originalAppointmentId kräver personId."
+VIDEO_REFERENCE_NAME = "Videomöte"
+VIDEO_REFERENCE_DESCRIPTION = "Länk till ditt videobesök. Den gäller bara den här bokningen."
+_FLOW = {
+    Process.NYBOKNING: "bokning",
+    Process.OMBOKNING: "ombokning",
+    Process.AVBOKNING: "avbokning",
+}
 
 
 def _keys(hsa_ids: Iterable[str]) -> frozenset[str]:
@@ -49,6 +64,65 @@ def _keys(hsa_ids: Iterable[str]) -> frozenset[str]:
 def _lead_time(slot: Timeslot, now: datetime) -> timedelta:
     """Real time from now until the slot starts (negative once started)."""
     return to_utc(slot.start) - to_utc(now)
+
+
+def check_reason(
+    time_type: TimeType, process: Process, reason_text: str | None, reason_code: Code | None
+) -> tuple[str | None, Code | None]:
+    """Apply the time type's appointment rule for the flow to a reason.
+
+    Returns the reason to keep: a reason the rule does not support (ReasonNotSupported) is
+    dropped silently, since the consumer should not have shown the field. A missing mandatory
+    reason or a code outside the rule's `reason_codes` is an ERROR naming what is wrong.
+    Without a rule for the flow there are no requirements.
+    """
+    rule = time_type.rule(process)
+    if rule is None:
+        return reason_text, reason_code
+    flow = _FLOW[process]
+    if rule.reason_text_required is ReasonRequired.REASON_NOT_SUPPORTED:
+        reason_text = None
+    elif rule.reason_text_required is ReasonRequired.MANDATORY and not (reason_text and reason_text.strip()):
+        raise DomainError(
+            ResultCode.ERROR,
+            f"Anledning i fritext (reasonText) saknas: den krävs vid {flow} av {time_type.name}.",
+        )
+    if rule.reason_code_required is ReasonRequired.REASON_NOT_SUPPORTED:
+        reason_code = None
+    elif reason_code is None:
+        if rule.reason_code_required is ReasonRequired.MANDATORY:
+            raise DomainError(
+                ResultCode.ERROR,
+                f"Orsakskod (reasonCode) saknas: en av mottagningens orsakskoder krävs vid {flow} av {time_type.name}.",
+            )
+    elif not rule.allows_code(reason_code):
+        raise DomainError(
+            ResultCode.ERROR,
+            f"Orsakskoden {reason_code.code} (kodsystem {reason_code.code_system}) är inte en av de "
+            f"tillåtna orsakskoderna vid {flow} av {time_type.name}.",
+        )
+    return reason_text, reason_code
+
+
+def appointment_details(time_type: TimeType, slot: Timeslot) -> dict[str, object]:
+    """What a new appointment carries besides its reasons: the time type's information texts,
+    the slot's alternative location and, for video time types, a unique meeting link."""
+    references: tuple[Reference, ...] = ()
+    if time_type.video_meeting_url:
+        link = f"{time_type.video_meeting_url.rstrip('/')}/{uuid.uuid4()}"
+        references = (Reference(VIDEO_REFERENCE_NAME, VIDEO_REFERENCE_DESCRIPTION, link),)
+    return {
+        "information": time_type.appointment_information,
+        "alternative_location": slot.alternative_location,
+        "references": references,
+    }
+
+
+def within_care_guarantee(facility: HealthcareFacility, slot: Timeslot, now: datetime) -> bool | None:
+    """Whether the slot lies within the unit's care guarantee, judged at `now` (the search)."""
+    if facility.care_guarantee_days is None:
+        return None
+    return local_date(slot.start) <= local_date(now) + timedelta(days=facility.care_guarantee_days)
 
 
 def find_facility(uow: UnitOfWork, logical_address: str) -> HealthcareFacility:
@@ -79,17 +153,125 @@ class Scheduling:
         with self._uow() as uow:
             return uow.facilities.list()
 
-    def time_types(self, logical_address: str) -> list[TimeType]:
-        """Time types usable for new booking (GetTimeTypes); protected ones carry hidden=True."""
-        with self._uow() as uow:
-            facility = find_facility(uow, logical_address)
-            return [t for t in uow.time_types.list(facility.hsa_id) if t.booking_allowed]
+    def facility_details(self, logical_address: str) -> HealthcareFacility:
+        """GetHealthcareFacility: the addressed unit with its texts and conditions to confirm."""
+        return self.facility(logical_address)
 
-    def practitioners(self, logical_address: str) -> list[Practitioner]:
-        """Staff working at the unit (GetPractitioners)."""
+    def facilities_for(
+        self,
+        logical_address: str,
+        original_appointment_id: uuid.UUID | None = None,
+        person_id: PersonId | None = None,
+        time_type_code: str | None = None,
+        healthcare_service_code: str | None = None,
+    ) -> list[HealthcareFacility]:
+        """GetHealthcareFacilities: the addressed unit and its related units that offer the care.
+
+        A unit offers a time type when it has it with booking allowed (for rebooking: with
+        update allowed); a care service when one of those time types is mapped to it; without
+        a filter, when it has any time type open for booking. With `original_appointment_id`
+        (the person's active appointment at the addressed unit) the original's time type decides.
+        """
         with self._uow() as uow:
             facility = find_facility(uow, logical_address)
-            return uow.practitioners.list(facility.hsa_id)
+            if time_type_code is not None and healthcare_service_code is not None:
+                raise DomainError(ResultCode.ERROR, BOTH_CODES)
+            rebooking = original_appointment_id is not None
+            if original_appointment_id is not None:
+                query = TimeslotQuery(
+                    date.min, date.min, original_appointment_id=original_appointment_id, person_id=person_id
+                )
+                time_type_code = self._original_for_search(uow, facility, query).time_type_code
+            candidates = [facility]
+            for hsa_id in facility.related_facilities:
+                related = uow.facilities.get(hsa_id)
+                if related is not None and related.hsa_id.lower() not in _keys(c.hsa_id for c in candidates):
+                    candidates.append(related)
+            offering = []
+            for unit in candidates:
+                types = [t for t in uow.time_types.list(unit.hsa_id) if t.booking_allowed]
+                if rebooking:
+                    types = [t for t in types if t.update_allowed]
+                if time_type_code is not None:
+                    types = [t for t in types if t.code == time_type_code]
+                if healthcare_service_code is not None:
+                    types = [t for t in types if t.offers_service(healthcare_service_code)]
+                if types:
+                    offering.append(unit)
+            return offering
+
+    def time_types(
+        self,
+        logical_address: str,
+        healthcare_service_code: str | None = None,
+        practitioner_hsa_id: str | None = None,
+        person_id: PersonId | None = None,
+    ) -> list[TimeType]:
+        """GetTimeTypes: time types open for new booking; protected ones carry hidden=True.
+
+        Without a person all are listed (the consumer hides protected ones). With a person, a
+        protected time type is listed only while the person holds a usable assignment for it.
+        A practitioner filter keeps the time types the practitioner has free slots of.
+        """
+        with self._uow() as uow:
+            facility = find_facility(uow, logical_address)
+            now = self._now()
+            types = [t for t in uow.time_types.list(facility.hsa_id) if t.booking_allowed]
+            if person_id is not None:
+                assigned = self._usable_assignments(uow, facility, person_id, now)
+                types = [t for t in types if not t.hidden or t.code in assigned]
+            if healthcare_service_code is not None:
+                types = [t for t in types if t.offers_service(healthcare_service_code)]
+            if practitioner_hsa_id is not None:
+                practitioner = uow.practitioners.get(practitioner_hsa_id.strip())
+                if practitioner is None:
+                    return []
+                codes = uow.timeslots.free_time_type_codes(facility.hsa_id, now, practitioner.hsa_id)
+                types = [t for t in types if t.code in codes]
+            return types
+
+    def practitioners(
+        self,
+        logical_address: str,
+        person_id: PersonId | None = None,
+        original_appointment_id: uuid.UUID | None = None,
+        time_type_code: str | None = None,
+        healthcare_service_code: str | None = None,
+    ) -> list[Practitioner]:
+        """GetPractitioners: without a filter, the staff of the unit; with a time type, care
+        service or original appointment, the staff with free slots the person could book."""
+        with self._uow() as uow:
+            facility = find_facility(uow, logical_address)
+            if time_type_code is not None and healthcare_service_code is not None:
+                raise DomainError(ResultCode.ERROR, BOTH_CODES)
+            if original_appointment_id is None and time_type_code is None and healthcare_service_code is None:
+                return uow.practitioners.list(facility.hsa_id)
+            now = self._now()
+            time_types = {t.code: t for t in uow.time_types.list(facility.hsa_id)}
+            assigned = self._usable_assignments(uow, facility, person_id, now) if person_id else {}
+            codes = {c for c, t in time_types.items() if t.bookable or (t.booking_allowed and c in assigned)}
+            keep: frozenset[str] | None = None
+            if original_appointment_id is not None:
+                query = TimeslotQuery(
+                    date.min, date.min, original_appointment_id=original_appointment_id, person_id=person_id
+                )
+                original = self._original_for_search(uow, facility, query)
+                original_type = time_types.get(original.time_type_code)
+                allowed = original_type is not None and original_type.update_allowed
+                codes = {original.time_type_code} if allowed else set()
+                if original.practitioner_ids:
+                    keep = _keys(original.practitioner_ids)
+            if time_type_code is not None:
+                codes &= {time_type_code}
+            if healthcare_service_code is not None:
+                codes = {c for c in codes if time_types[c].offers_service(healthcare_service_code)}
+            if not codes:
+                return []
+            ids = uow.timeslots.free_practitioner_ids(facility.hsa_id, now, codes)
+            if keep is not None:
+                ids = {i for i in ids if i.lower() in keep}
+            found = uow.practitioners.get_many(ids) if ids else {}
+            return sorted(found.values(), key=lambda p: (p.last_name, p.first_name, p.hsa_id))
 
     # -- search ------------------------------------------------------------------------------
 
@@ -99,34 +281,56 @@ class Scheduling:
             return self._available(uow, logical_address, query)
 
     def available_dates(self, logical_address: str, query: TimeslotQuery) -> list[AvailableDate]:
-        """GetAvailableDates: one entry per date and combination of time type and practitioners."""
+        """GetAvailableDates: one entry per date and combination of time type, practitioner and
+        resource (see `AvailableDate`), ordered by date, time type code and practitioner."""
         with self._uow() as uow:
             views = self._available(uow, logical_address, query)
-        counts: Counter[tuple[date, str, tuple[str, ...]]] = Counter()
-        first: dict[tuple[date, str, tuple[str, ...]], TimeslotView] = {}
+        wanted = query.practitioner_hsa_id.strip().lower() if query.practitioner_hsa_id else None
+        counts: Counter[tuple[date, str, str, Resource | None]] = Counter()
+        first: dict[tuple[date, str, str, Resource | None], tuple[TimeslotView, Practitioner | None]] = {}
         for view in views:
+            practitioner: Practitioner | None = None
+            if len(view.practitioners) == 1:
+                practitioner = view.practitioners[0]
+            elif wanted is not None:  # a team slot found through one of its members
+                practitioner = next((p for p in view.practitioners if p.hsa_id.lower() == wanted), None)
+            resource = view.timeslot.resources[0] if len(view.timeslot.resources) == 1 else None
             key = (
                 local_date(view.timeslot.start),
                 view.time_type.code,
-                view.timeslot.practitioner_ids,
+                practitioner.hsa_id if practitioner else "",
+                resource,
             )
             counts[key] += 1
-            first.setdefault(key, view)
-        return [AvailableDate(key[0], first[key].time_type, first[key].practitioners, n) for key, n in counts.items()]
+            first.setdefault(key, (view, practitioner))
+        ordered = sorted(counts, key=lambda k: (k[0], k[1], k[2], repr(k[3])))
+        return [
+            AvailableDate(
+                date=key[0],
+                no_of_timeslots=counts[key],
+                time_type=first[key][0].time_type,
+                practitioner=first[key][1],
+                resource=key[3],
+            )
+            for key in ordered
+        ]
 
     def _available(self, uow: UnitOfWork, logical_address: str, query: TimeslotQuery) -> list[TimeslotView]:
         facility = find_facility(uow, logical_address)
         if query.end_date < query.start_date:
             raise DomainError(ResultCode.ERROR, "Slutdatum ligger före startdatum.")
         if query.time_type_code is not None and query.healthcare_service_code is not None:
-            raise DomainError(
-                ResultCode.ERROR, "Ange antingen timeTypeCode eller healthcareServiceCode, inte båda."
-            )
-        if query.healthcare_service_code is not None:
-            return []  # no time type is mapped to a care service (yet): nothing matches
+            raise DomainError(ResultCode.ERROR, BOTH_CODES)
         now = self._now()
         time_types = {t.code: t for t in uow.time_types.list(facility.hsa_id)}
-        codes = {code for code, t in time_types.items() if t.bookable}
+        active: list[tuple[Appointment, Timeslot]] = []
+        assigned: dict[str, Assignment] = {}
+        if query.person_id is not None:
+            active = uow.appointments.list_active(facility.hsa_id, query.person_id)
+            assigned = self._usable_assignments(uow, facility, query.person_id, now, active)
+        # Protected time types only for a person the clinic has assigned them to.
+        codes = {code for code, t in time_types.items() if t.bookable or (t.booking_allowed and code in assigned)}
+        priority = query.priority
         original_slot: Timeslot | None = None
         if query.original_appointment_id is not None:
             original_slot = self._original_for_search(uow, facility, query)
@@ -134,8 +338,23 @@ class Scheduling:
             original_type = time_types.get(original_slot.time_type_code)
             allowed = original_type is not None and original_type.update_allowed
             codes = {original_slot.time_type_code} if allowed else set()
+            if priority is None:
+                priority = original_slot.priority  # the person was entitled to such a slot
         if query.time_type_code is not None:
             codes &= {query.time_type_code}
+        if query.healthcare_service_code is not None:
+            codes = {c for c in codes if time_types[c].offers_service(query.healthcare_service_code)}
+        if query.care_contact_codes:
+            codes = {
+                c
+                for c in codes
+                if (contact := time_types[c].care_contact_code) is not None
+                and any(contact.same_code(wanted) for wanted in query.care_contact_codes)
+            }
+        if priority is None:
+            # An assignment's priority (triage result held here) stands in for the request's.
+            held = [a.priority for code, a in assigned.items() if code in codes and a.priority is not None]
+            priority = min(held) if held else None
         practitioner_id: str | None = None
         if query.practitioner_hsa_id is not None:
             practitioner = uow.practitioners.get(query.practitioner_hsa_id.strip())
@@ -149,22 +368,25 @@ class Scheduling:
         range_end = to_utc(end_of_day(query.end_date))
         if range_start >= range_end:
             return []
-        slots = uow.timeslots.find_free(facility.hsa_id, range_start, range_end, codes, practitioner_id)
+        slots = uow.timeslots.find_free(
+            facility.hsa_id, range_start, range_end, codes, practitioner_id, priority=priority
+        )
 
         # Slots the citizen could not book anyway: overlapping their other active appointments.
-        busy: list[Timeslot] = []
-        if query.person_id is not None:
-            busy = [
-                s
-                for a, s in uow.appointments.list_active(facility.hsa_id, query.person_id, start_before=range_end)
-                if a.id != query.original_appointment_id and to_utc(s.end) > range_start
-            ]
+        busy = [
+            s
+            for a, s in active
+            if a.id != query.original_appointment_id
+            and to_utc(s.end) > range_start
+            and to_utc(s.start) < range_end
+        ]
 
         same_practitioners = _keys(original_slot.practitioner_ids) if original_slot else frozenset()
+        same_resources = frozenset(original_slot.resources) if original_slot else frozenset()
         offered: list[Timeslot] = []
         for slot in slots:
             time_type = time_types.get(slot.time_type_code)
-            if time_type is None or not slot.is_free:
+            if time_type is None or not slot.is_free or not slot.offered_to(priority):
                 continue
             lead = _lead_time(slot, now)
             if lead <= timedelta(0) or lead < time_type.booking_notice:
@@ -174,16 +396,41 @@ class Scheduling:
                     continue
                 if same_practitioners and _keys(slot.practitioner_ids) != same_practitioners:
                     continue
+                if same_resources and frozenset(slot.resources) != same_resources:
+                    continue
             if any(slot.overlaps(b.start, b.end) for b in busy):
                 continue
             offered.append(slot)
         offered.sort(key=lambda s: (to_utc(s.start), str(s.id)))
-        return self._views(uow, facility, time_types, offered)
+        return self._views(uow, facility, time_types, offered, searched_at=now)
+
+    def _usable_assignments(
+        self,
+        uow: UnitOfWork,
+        facility: HealthcareFacility,
+        person_id: PersonId,
+        now: datetime,
+        active: list[tuple[Appointment, Timeslot]] | None = None,
+        ignore: uuid.UUID | None = None,
+    ) -> dict[str, Assignment]:
+        """The person's assignments at the unit that allow a booking now, by time type code.
+
+        An assignment is valid through its `valid_until` date and allows one upcoming appointment
+        of its time type at a time: while the person holds one (not yet ended), it is in use.
+        """
+        today = local_date(now)
+        valid = {a.time_type_code: a for a in uow.assignments.list(facility.hsa_id, person_id) if a.valid_on(today)}
+        if not valid:
+            return {}
+        if active is None:
+            active = uow.appointments.list_active(facility.hsa_id, person_id)
+        in_use = {s.time_type_code for a, s in active if a.id != ignore and to_utc(s.end) > to_utc(now)}
+        return {code: a for code, a in valid.items() if code not in in_use}
 
     def _original_for_search(self, uow: UnitOfWork, facility: HealthcareFacility, query: TimeslotQuery) -> Timeslot:
-        not_found = DomainError(ResultCode.ERROR, "Den ursprungliga bokningen finns inte.")
+        not_found = DomainError(ResultCode.ERROR, NO_ORIGINAL)
         if query.person_id is None or query.original_appointment_id is None:
-            raise DomainError(ResultCode.ERROR, "originalAppointmentId kräver personId.")
+            raise DomainError(ResultCode.ERROR, ORIGINAL_NEEDS_PERSON)
         original = uow.appointments.get(query.original_appointment_id)
         if original is None or not self._owned(original, facility, query.person_id) or not original.is_active:
             raise not_found
@@ -217,9 +464,16 @@ class Scheduling:
                 raise DomainError(ResultCode.REQUESTED_TIME_HAS_ALREADY_PASSED)
             if lead < time_type.booking_notice:
                 raise DomainError(ResultCode.TOO_LATE_TO_MAKE_APPOINTMENT)
-            if not time_type.bookable:
+            if not time_type.booking_allowed:
                 raise DomainError(ResultCode.APPOINTMENT_IS_NOT_ALLOWED)
+            if time_type.hidden and time_type.code not in self._usable_assignments(uow, facility, person_id, now):
+                raise DomainError(
+                    ResultCode.APPOINTMENT_IS_NOT_ALLOWED,
+                    "Den här besökstypen kan bara bokas efter kallelse eller bedömning från mottagningen.",
+                )
+            reason_text, reason_code = check_reason(time_type, Process.NYBOKNING, reason_text, reason_code)
             if uow.appointments.overlapping_active(facility.hsa_id, person_id, slot.start, slot.end):
+                # Also refuses the same person twice in one group slot.
                 raise DomainError(ResultCode.USER_IS_ALREADY_OCCUPIED)
             self._reserve(uow, slot)
             appointment = Appointment(
@@ -237,6 +491,7 @@ class Scheduling:
                 replaced_by=None,
                 created_at=now,
                 updated_at=now,
+                **appointment_details(time_type, slot),  # type: ignore[arg-type]
             )
             uow.appointments.add(appointment)
             uow.commit()
@@ -290,6 +545,7 @@ class Scheduling:
             # simply no longer available online.
             if target_lead < time_type.booking_notice:
                 raise DomainError(ResultCode.REQUESTED_TIME_IS_NO_LONGER_AVAILABLE)
+            reason_text, reason_code = check_reason(time_type, Process.OMBOKNING, reason_text, reason_code)
             others = uow.appointments.overlapping_active(facility.hsa_id, person_id, slot.start, slot.end)
             if any(a.id != original.id for a in others):
                 raise DomainError(ResultCode.USER_IS_ALREADY_OCCUPIED)
@@ -311,6 +567,8 @@ class Scheduling:
                 replaced_by=None,
                 created_at=now,
                 updated_at=now,
+                related_appointment_ids=original.related_appointment_ids,
+                **appointment_details(time_type, slot),  # type: ignore[arg-type]
             )
             uow.appointments.add(new)
             original.state = AppointmentState.REPLACED
@@ -340,6 +598,7 @@ class Scheduling:
             lead = _lead_time(slot, now)
             if lead <= timedelta(0) or lead < time_type.cancel_notice:
                 raise DomainError(ResultCode.TOO_LATE_TO_CANCEL_APPOINTMENT)
+            reason_text, reason_code = check_reason(time_type, Process.AVBOKNING, reason_text, reason_code)
             uow.timeslots.release(slot.id)
             appointment.state = AppointmentState.CANCELLED
             appointment.cancel_reason_text = reason_text
@@ -367,7 +626,11 @@ class Scheduling:
             slot = uow.timeslots.get(appointment.timeslot_id)
             if slot is None:
                 raise DomainError(ResultCode.APPOINTMENT_DOES_NOT_EXIST)
-            if _lead_time(slot, now) <= timedelta(0):
+            time_type = uow.time_types.get(facility.hsa_id, slot.time_type_code)
+            if time_type is None or not time_type.confirm_allowed:
+                raise DomainError(ResultCode.CONFIRM_IS_NOT_ALLOWED)
+            lead = _lead_time(slot, now)
+            if lead <= timedelta(0) or lead < time_type.confirm_notice:
                 raise DomainError(ResultCode.TOO_LATE_TO_CONFIRM_APPOINTMENT)
             appointment.status = AppointmentStatus.CONFIRMED
             appointment.updated_at = now
@@ -483,8 +746,11 @@ class Scheduling:
         facility: HealthcareFacility,
         time_types: dict[str, TimeType],
         slots: list[Timeslot],
+        searched_at: datetime | None = None,
     ) -> list[TimeslotView]:
-        """Slots with time type, unit and practitioners; one practitioner query for all."""
+        """Slots with time type, unit and practitioners; one practitioner query for all.
+
+        `searched_at` (searches only) sets `within_care_guarantee`; booked slots leave it None."""
         wanted = {p for s in slots for p in s.practitioner_ids}
         practitioners = uow.practitioners.get_many(wanted) if wanted else {}
         return [
@@ -493,6 +759,7 @@ class Scheduling:
                 time_type=time_types[s.time_type_code],
                 facility=facility,
                 practitioners=tuple(practitioners[p] for p in s.practitioner_ids if p in practitioners),
+                within_care_guarantee=within_care_guarantee(facility, s, searched_at) if searched_at else None,
             )
             for s in slots
             if s.time_type_code in time_types

@@ -8,14 +8,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from datetime import date
 
 from .clock import stockholm_now, to_stockholm
 from .model import (
     Appointment,
     AppointmentState,
     AppointmentStatus,
+    Assignment,
     Code,
     HealthcareFacility,
+    HealthcareService,
     PersonId,
     Practitioner,
     Timeslot,
@@ -23,7 +26,7 @@ from .model import (
 )
 from .ports import UnitOfWork
 from .result_codes import DomainError, ResultCode, UnknownHealthcareFacility
-from .services import Clock, find_facility
+from .services import Clock, appointment_details, find_facility
 
 
 class SetupError(ValueError):
@@ -54,14 +57,51 @@ class ClinicSetup:
         return facility
 
     def add_time_type(self, facility_hsa_id: str, time_type: TimeType, *, exist_ok: bool = False) -> None:
+        """Add a time type; care services it maps to are added when missing."""
         with self._uow().writing() as uow:
             facility = self._facility(uow, facility_hsa_id)
             if uow.time_types.get(facility.hsa_id, time_type.code) is not None:
                 if exist_ok:
                     return
                 raise SetupError(f"time type {time_type.code} exists at {facility.hsa_id}")
+            for service in time_type.healthcare_services:
+                if uow.healthcare_services.get(service.code.code) is None:
+                    uow.healthcare_services.add(service)
             uow.time_types.add(facility.hsa_id, time_type)
             uow.commit()
+
+    def add_healthcare_service(self, service: HealthcareService, *, exist_ok: bool = False) -> None:
+        with self._uow().writing() as uow:
+            if uow.healthcare_services.get(service.code.code) is not None:
+                if exist_ok:
+                    return
+                raise SetupError(f"care service {service.code.code} exists")
+            uow.healthcare_services.add(service)
+            uow.commit()
+
+    def assign_time_type(
+        self,
+        facility_hsa_id: str,
+        person_id: PersonId,
+        time_type_code: str,
+        priority: int | None = None,
+        valid_until: date | None = None,
+    ) -> Assignment:
+        """Invite a person to a (protected) time type, or record a triage result: the person may
+        then search and book it at the unit (see `Assignment`). Replaces an earlier assignment
+        of the same time type."""
+        if not person_id.is_valid:
+            raise SetupError("invalid personId: a personnummer or samordningsnummer of 12 digits")
+        if priority is not None and priority < 1:
+            raise SetupError("priority must be 1 (most urgent) or more")
+        with self._uow().writing() as uow:
+            facility = self._facility(uow, facility_hsa_id)
+            if uow.time_types.get(facility.hsa_id, time_type_code) is None:
+                raise SetupError(f"unknown time type {time_type_code} at {facility.hsa_id}")
+            assignment = Assignment(facility.hsa_id, person_id, time_type_code, priority, valid_until)
+            uow.assignments.save(assignment)
+            uow.commit()
+        return assignment
 
     def add_practitioner(self, facility_hsa_id: str, practitioner: Practitioner) -> Practitioner:
         """Add (or reuse, by case-insensitive HSA-id) a practitioner and link them to the unit."""
@@ -140,15 +180,27 @@ class ClinicSetup:
         timeslot_id: uuid.UUID,
         reason_text: str | None = None,
         reason_code: Code | None = None,
+        related_appointment_ids: tuple[uuid.UUID, ...] = (),
     ) -> Appointment:
-        """The clinic books a slot for a citizen as PRELIMINARY, to be confirmed (flow 4)."""
+        """The clinic books a slot for a citizen as PRELIMINARY, to be confirmed (flow 4).
+
+        The clinic's own rules are not the citizen's: no booking notice, protected time types and
+        slots held for a priority are fine. The slot must not be withdrawn or full, and the person
+        must not be in another appointment at the same time."""
+        if not person_id.is_valid:
+            raise SetupError("invalid personId: a personnummer or samordningsnummer of 12 digits")
         with self._uow().writing() as uow:
             facility = self._facility(uow, facility_hsa_id)
             slot = uow.timeslots.get(timeslot_id)
             if slot is None or slot.facility_hsa_id != facility.hsa_id:
                 raise SetupError(f"no timeslot {timeslot_id} at {facility.hsa_id}")
+            time_type = uow.time_types.get(facility.hsa_id, slot.time_type_code)
+            if slot.withdrawn or time_type is None:
+                raise DomainError(ResultCode.REQUESTED_TIME_IS_NO_LONGER_AVAILABLE)
             if not uow.timeslots.reserve(slot.id):
                 raise DomainError(ResultCode.REQUESTED_TIME_IS_ALREADY_RESERVED)
+            if uow.appointments.overlapping_active(facility.hsa_id, person_id, slot.start, slot.end):
+                raise DomainError(ResultCode.USER_IS_ALREADY_OCCUPIED)  # rolls the reservation back
             now = to_stockholm(self._clock())
             appointment = Appointment(
                 id=uuid.uuid4(),
@@ -165,6 +217,8 @@ class ClinicSetup:
                 replaced_by=None,
                 created_at=now,
                 updated_at=now,
+                related_appointment_ids=tuple(related_appointment_ids),
+                **appointment_details(time_type, slot),  # type: ignore[arg-type]
             )
             uow.appointments.add(appointment)
             uow.commit()

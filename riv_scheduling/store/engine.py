@@ -20,7 +20,9 @@ from sqlalchemy.pool import StaticPool
 
 from .repositories import (
     AppointmentRepo,
+    AssignmentRepo,
     FacilityRepo,
+    HealthcareServiceRepo,
     PractitionerRepo,
     TimeslotRepo,
     TimeTypeRepo,
@@ -40,6 +42,8 @@ class SqlUnitOfWork:
     practitioners: PractitionerRepo
     timeslots: TimeslotRepo
     appointments: AppointmentRepo
+    healthcare_services: HealthcareServiceRepo
+    assignments: AssignmentRepo
 
     def __init__(self, store: Store) -> None:
         self._store = store
@@ -72,6 +76,8 @@ class SqlUnitOfWork:
         self.practitioners = PractitionerRepo(conn)
         self.timeslots = TimeslotRepo(conn)
         self.appointments = AppointmentRepo(conn)
+        self.healthcare_services = HealthcareServiceRepo(conn)
+        self.assignments = AssignmentRepo(conn)
         return self
 
     def commit(self) -> None:

@@ -8,27 +8,39 @@ from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, false, insert, select, true, update
+from sqlalchemy import Connection, Row, and_, delete, false, insert, or_, select, true, update
 
 from riv_scheduling.domain import (
+    SNOMED_CT_OID,
     STOCKHOLM,
     Appointment,
+    AppointmentRule,
     AppointmentState,
     AppointmentStatus,
+    Assignment,
     Code,
     HealthcareFacility,
+    HealthcareService,
+    Information,
     PersonId,
     Practitioner,
+    Process,
+    ReasonRequired,
+    Reference,
+    Resource,
     Timeslot,
     TimeType,
 )
 
 from .tables import (
     appointment,
+    assignment,
     facility_practitioner,
     healthcare_facility,
+    healthcare_service,
     practitioner,
     time_type,
+    time_type_service,
     timeslot,
     timeslot_practitioner,
 )
@@ -70,13 +82,85 @@ def _code(row: Row[Any], prefix: str) -> Code | None:
     return Code(value, m[f"{prefix}_code_system"], m[f"{prefix}_display_name"])
 
 
+# -- JSON forms of value objects (lists that are read with their owner, never searched) ----
+
+
+def code_json(code: Code | None) -> dict[str, Any] | None:
+    if code is None:
+        return None
+    return {"code": code.code, "code_system": code.code_system, "display_name": code.display_name}
+
+
+def code_from_json(value: dict[str, Any] | None) -> Code | None:
+    if value is None:
+        return None
+    return Code(value["code"], value["code_system"], value.get("display_name"))
+
+
+def infos_json(items: Iterable[Information]) -> list[dict[str, Any]]:
+    return [{"header": i.header, "description": i.description, "link": i.link} for i in items]
+
+
+def infos_from_json(value: list[dict[str, Any]] | None) -> tuple[Information, ...]:
+    return tuple(Information(i["header"], i.get("description"), i.get("link")) for i in value or ())
+
+
+def resources_json(items: Iterable[Resource]) -> list[dict[str, Any]]:
+    return [
+        {
+            "type_of_resource": code_json(r.type_of_resource),
+            "resource_attribute": code_json(r.resource_attribute),
+            "description": r.description,
+        }
+        for r in items
+    ]
+
+
+def resources_from_json(value: list[dict[str, Any]] | None) -> tuple[Resource, ...]:
+    return tuple(
+        Resource(
+            code_from_json(r.get("type_of_resource")),
+            code_from_json(r.get("resource_attribute")),
+            r.get("description"),
+        )
+        for r in value or ()
+    )
+
+
+def references_json(items: Iterable[Reference]) -> list[dict[str, Any]]:
+    return [{"name": r.name, "description": r.description, "link": r.link} for r in items]
+
+
+def references_from_json(value: list[dict[str, Any]] | None) -> tuple[Reference, ...]:
+    return tuple(Reference(r["name"], r.get("description"), r.get("link")) for r in value or ())
+
+
 class FacilityRepo:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     @staticmethod
     def _facility(row: Row[Any]) -> HealthcareFacility:
-        return HealthcareFacility(row.hsa_id, row.name, row.alternative_location)
+        return HealthcareFacility(
+            row.hsa_id,
+            row.name,
+            row.alternative_location,
+            information=infos_from_json(row.information),
+            condition_to_confirm=infos_from_json(row.condition_to_confirm),
+            care_guarantee_days=row.care_guarantee_days,
+            related_facilities=tuple(row.related_facilities or ()),
+        )
+
+    @staticmethod
+    def _values(facility: HealthcareFacility) -> dict[str, Any]:
+        return {
+            "name": facility.name,
+            "alternative_location": facility.alternative_location,
+            "information": infos_json(facility.information),
+            "condition_to_confirm": infos_json(facility.condition_to_confirm),
+            "care_guarantee_days": facility.care_guarantee_days,
+            "related_facilities": list(facility.related_facilities),
+        }
 
     def get(self, hsa_id: str) -> HealthcareFacility | None:
         q = select(healthcare_facility).where(healthcare_facility.c.hsa_key == hsa_id.lower())
@@ -90,20 +174,48 @@ class FacilityRepo:
     def add(self, facility: HealthcareFacility) -> None:
         self._conn.execute(
             insert(healthcare_facility).values(
-                hsa_id=facility.hsa_id,
-                hsa_key=facility.hsa_id.lower(),
-                name=facility.name,
-                alternative_location=facility.alternative_location,
+                hsa_id=facility.hsa_id, hsa_key=facility.hsa_id.lower(), **self._values(facility)
             )
+        )
+
+    def save(self, facility: HealthcareFacility) -> None:
+        self._conn.execute(
+            update(healthcare_facility)
+            .where(healthcare_facility.c.hsa_id == facility.hsa_id)
+            .values(**self._values(facility))
         )
 
 
 class TimeTypeRepo:
+    """Time types with their appointment rules (JSON) and care services (joined): one query per read."""
+
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     @staticmethod
-    def _time_type(row: Row[Any]) -> TimeType:
+    def _rule(value: dict[str, Any]) -> AppointmentRule:
+        return AppointmentRule(
+            process=Process(value["process"]),
+            reason_text_required=ReasonRequired(value["reason_text_required"]),
+            reason_code_required=ReasonRequired(value["reason_code_required"]),
+            reason_codes=tuple(c for c in map(code_from_json, value.get("reason_codes") or ()) if c is not None),
+            information=infos_from_json(value.get("information")),
+            condition_to_confirm=infos_from_json(value.get("condition_to_confirm")),
+        )
+
+    @staticmethod
+    def _rule_json(r: AppointmentRule) -> dict[str, Any]:
+        return {
+            "process": r.process.value,
+            "reason_text_required": r.reason_text_required.value,
+            "reason_code_required": r.reason_code_required.value,
+            "reason_codes": [code_json(c) for c in r.reason_codes],
+            "information": infos_json(r.information),
+            "condition_to_confirm": infos_json(r.condition_to_confirm),
+        }
+
+    @classmethod
+    def _time_type(cls, row: Row[Any], services: list[HealthcareService]) -> TimeType:
         return TimeType(
             code=row.code,
             name=row.name,
@@ -114,32 +226,189 @@ class TimeTypeRepo:
             cancel_notice=timedelta(seconds=row.cancel_notice_s),
             hidden=row.hidden,
             booking_allowed=row.booking_allowed,
+            care_contact_code=_code(row, "care_contact"),
+            healthcare_services=tuple(services),
+            healthcare_team=row.healthcare_team,
+            patient_group=row.patient_group,
+            appointment_rules=tuple(cls._rule(r) for r in row.appointment_rules or ()),
+            confirm_allowed=row.confirm_allowed,
+            confirm_notice=timedelta(seconds=row.confirm_notice_s),
+            appointment_information=infos_from_json(row.appointment_information),
+            video_meeting_url=row.video_meeting_url,
         )
+
+    def _read(self, facility_hsa_id: str, code: str | None) -> list[TimeType]:
+        """One query: time types left-joined with their care services, folded."""
+        svc = healthcare_service
+        q = (
+            select(
+                time_type,
+                svc.c.code.label("svc_code"),
+                svc.c.display_name.label("svc_display_name"),
+                svc.c.information.label("svc_information"),
+                svc.c.conditions_to_confirm.label("svc_conditions_to_confirm"),
+            )
+            .select_from(
+                time_type.outerjoin(
+                    time_type_service,
+                    and_(
+                        time_type_service.c.facility_hsa_id == time_type.c.facility_hsa_id,
+                        time_type_service.c.time_type_code == time_type.c.code,
+                    ),
+                ).outerjoin(svc, svc.c.code == time_type_service.c.service_code)
+            )
+            .where(time_type.c.facility_hsa_id == facility_hsa_id)
+            .order_by(time_type.c.code, time_type_service.c.position)
+        )
+        if code is not None:
+            q = q.where(time_type.c.code == code)
+        rows: dict[str, Row[Any]] = {}
+        services: dict[str, list[HealthcareService]] = {}
+        for r in self._conn.execute(q):
+            rows.setdefault(r.code, r)
+            found = services.setdefault(r.code, [])
+            if r.svc_code is not None:
+                found.append(
+                    HealthcareService(
+                        Code(r.svc_code, SNOMED_CT_OID, r.svc_display_name),
+                        information=infos_from_json(r.svc_information),
+                        conditions_to_confirm=infos_from_json(r.svc_conditions_to_confirm),
+                    )
+                )
+        return [self._time_type(row, services[c]) for c, row in rows.items()]
 
     def list(self, facility_hsa_id: str) -> list[TimeType]:
-        q = select(time_type).where(time_type.c.facility_hsa_id == facility_hsa_id).order_by(time_type.c.code)
-        return [self._time_type(r) for r in self._conn.execute(q)]
+        return self._read(facility_hsa_id, None)
 
     def get(self, facility_hsa_id: str, code: str) -> TimeType | None:
-        q = select(time_type).where(time_type.c.facility_hsa_id == facility_hsa_id, time_type.c.code == code)
-        row = self._conn.execute(q).first()
-        return self._time_type(row) if row else None
+        found = self._read(facility_hsa_id, code)
+        return found[0] if found else None
+
+    @classmethod
+    def _values(cls, t: TimeType) -> dict[str, Any]:
+        return {
+            "name": t.name,
+            "cancel_allowed": t.cancel_allowed,
+            "update_allowed": t.update_allowed,
+            "booking_notice_s": int(t.booking_notice.total_seconds()),
+            "update_notice_s": int(t.update_notice.total_seconds()),
+            "cancel_notice_s": int(t.cancel_notice.total_seconds()),
+            "hidden": t.hidden,
+            "booking_allowed": t.booking_allowed,
+            **_code_values("care_contact", t.care_contact_code),
+            "healthcare_team": t.healthcare_team,
+            "patient_group": t.patient_group,
+            "confirm_allowed": t.confirm_allowed,
+            "confirm_notice_s": int(t.confirm_notice.total_seconds()),
+            "appointment_information": infos_json(t.appointment_information),
+            "video_meeting_url": t.video_meeting_url,
+            "appointment_rules": [cls._rule_json(r) for r in t.appointment_rules],
+        }
+
+    def _add_parts(self, facility_hsa_id: str, t: TimeType) -> None:
+        key = {"facility_hsa_id": facility_hsa_id, "time_type_code": t.code}
+        if t.healthcare_services:
+            self._conn.execute(
+                insert(time_type_service),
+                [
+                    {**key, "service_code": svc.code.code, "position": i}
+                    for i, svc in enumerate(t.healthcare_services)
+                ],
+            )
 
     def add(self, facility_hsa_id: str, t: TimeType) -> None:
+        self._conn.execute(insert(time_type).values(facility_hsa_id=facility_hsa_id, code=t.code, **self._values(t)))
+        self._add_parts(facility_hsa_id, t)
+
+    def save(self, facility_hsa_id: str, t: TimeType) -> None:
         self._conn.execute(
-            insert(time_type).values(
-                facility_hsa_id=facility_hsa_id,
-                code=t.code,
-                name=t.name,
-                cancel_allowed=t.cancel_allowed,
-                update_allowed=t.update_allowed,
-                booking_notice_s=int(t.booking_notice.total_seconds()),
-                update_notice_s=int(t.update_notice.total_seconds()),
-                cancel_notice_s=int(t.cancel_notice.total_seconds()),
-                hidden=t.hidden,
-                booking_allowed=t.booking_allowed,
+            update(time_type)
+            .where(time_type.c.facility_hsa_id == facility_hsa_id, time_type.c.code == t.code)
+            .values(**self._values(t))
+        )
+        self._conn.execute(
+            delete(time_type_service).where(
+                time_type_service.c.facility_hsa_id == facility_hsa_id,
+                time_type_service.c.time_type_code == t.code,
             )
         )
+        self._add_parts(facility_hsa_id, t)
+
+
+class HealthcareServiceRepo:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    @staticmethod
+    def service(row: Row[Any]) -> HealthcareService:
+        return HealthcareService(
+            Code(row.code, SNOMED_CT_OID, row.display_name),
+            information=infos_from_json(row.information),
+            conditions_to_confirm=infos_from_json(row.conditions_to_confirm),
+        )
+
+    @staticmethod
+    def _values(svc: HealthcareService) -> dict[str, Any]:
+        return {
+            "display_name": svc.code.display_name,
+            "information": infos_json(svc.information),
+            "conditions_to_confirm": infos_json(svc.conditions_to_confirm),
+        }
+
+    def get(self, code: str) -> HealthcareService | None:
+        row = self._conn.execute(select(healthcare_service).where(healthcare_service.c.code == code)).first()
+        return self.service(row) if row else None
+
+    def list(self) -> list[HealthcareService]:
+        q = select(healthcare_service).order_by(healthcare_service.c.code)
+        return [self.service(r) for r in self._conn.execute(q)]
+
+    def add(self, svc: HealthcareService) -> None:
+        self._conn.execute(insert(healthcare_service).values(code=svc.code.code, **self._values(svc)))
+
+    def save(self, svc: HealthcareService) -> None:
+        self._conn.execute(
+            update(healthcare_service).where(healthcare_service.c.code == svc.code.code).values(**self._values(svc))
+        )
+
+
+class AssignmentRepo:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def list(self, facility_hsa_id: str, person_id: PersonId) -> list[Assignment]:
+        q = (
+            select(assignment)
+            .where(
+                assignment.c.facility_hsa_id == facility_hsa_id,
+                assignment.c.person_root == person_id.root,
+                assignment.c.person_extension == person_id.extension,
+            )
+            .order_by(assignment.c.time_type_code)
+        )
+        return [
+            Assignment(r.facility_hsa_id, person_id, r.time_type_code, r.priority, r.valid_until)
+            for r in self._conn.execute(q)
+        ]
+
+    def save(self, a: Assignment) -> None:
+        key = (
+            assignment.c.facility_hsa_id == a.facility_hsa_id,
+            assignment.c.person_root == a.person_id.root,
+            assignment.c.person_extension == a.person_id.extension,
+            assignment.c.time_type_code == a.time_type_code,
+        )
+        values = {"priority": a.priority, "valid_until": a.valid_until}
+        if self._conn.execute(update(assignment).where(*key).values(**values)).rowcount == 0:
+            self._conn.execute(
+                insert(assignment).values(
+                    facility_hsa_id=a.facility_hsa_id,
+                    person_root=a.person_id.root,
+                    person_extension=a.person_id.extension,
+                    time_type_code=a.time_type_code,
+                    **values,
+                )
+            )
 
 
 class PractitionerRepo:
@@ -186,6 +455,13 @@ class PractitionerRepo:
             )
         )
 
+    def save(self, p: Practitioner) -> None:
+        self._conn.execute(
+            update(practitioner)
+            .where(practitioner.c.hsa_id == p.hsa_id)
+            .values(first_name=p.first_name, last_name=p.last_name, title=p.title)
+        )
+
     def link(self, facility_hsa_id: str, practitioner_hsa_id: str) -> None:
         exists = self._conn.execute(
             select(facility_practitioner.c.facility_hsa_id).where(
@@ -211,6 +487,9 @@ _SLOT_COLUMNS = (
     timeslot.c.capacity,
     timeslot.c.booked,
     timeslot.c.withdrawn,
+    timeslot.c.priority,
+    timeslot.c.resources,
+    timeslot.c.alternative_location,
     timeslot_practitioner.c.practitioner_hsa_id,
 )
 _SLOT_FROM = timeslot.outerjoin(timeslot_practitioner, timeslot_practitioner.c.timeslot_id == timeslot.c.id)
@@ -236,6 +515,9 @@ def _slots(rows: Iterable[Row[Any]]) -> list[Timeslot]:
                     capacity=current.capacity,
                     booked=current.booked,
                     withdrawn=current.withdrawn,
+                    priority=current.priority,
+                    resources=resources_from_json(current.resources),
+                    alternative_location=current.alternative_location,
                 )
             )
 
@@ -247,6 +529,13 @@ def _slots(rows: Iterable[Row[Any]]) -> list[Timeslot]:
             practitioners.append(row.practitioner_hsa_id)
     flush()
     return result
+
+
+def _offered_to(priority: int | None) -> Any:
+    """SQL form of `Timeslot.offered_to`: slots held for priority p go to searches with priority <= p."""
+    if priority is None:
+        return timeslot.c.priority.is_(None)
+    return or_(timeslot.c.priority.is_(None), timeslot.c.priority >= priority)
 
 
 class TimeslotRepo:
@@ -270,6 +559,7 @@ class TimeslotRepo:
         start_before: datetime,
         time_type_codes: Collection[str] | None = None,
         practitioner_hsa_id: str | None = None,
+        priority: int | None = None,
     ) -> list[Timeslot]:
         conditions = [
             timeslot.c.facility_hsa_id == facility_hsa_id,
@@ -277,6 +567,7 @@ class TimeslotRepo:
             timeslot.c.start_utc < to_db(start_before),
             timeslot.c.booked < timeslot.c.capacity,
             timeslot.c.withdrawn == false(),
+            _offered_to(priority),
         ]
         if time_type_codes is not None:
             conditions.append(timeslot.c.time_type_code.in_(sorted(time_type_codes)))
@@ -292,6 +583,85 @@ class TimeslotRepo:
             )
         q = select(*_SLOT_COLUMNS).select_from(_SLOT_FROM).where(*conditions).order_by(*_SLOT_ORDER)
         return _slots(self._conn.execute(q))
+
+    def _free_from(self, facility_hsa_id: str, start_from: datetime) -> list[Any]:
+        return [
+            timeslot.c.facility_hsa_id == facility_hsa_id,
+            timeslot.c.start_utc >= to_db(start_from),
+            timeslot.c.booked < timeslot.c.capacity,
+            timeslot.c.withdrawn == false(),
+        ]
+
+    def free_time_type_codes(
+        self, facility_hsa_id: str, start_from: datetime, practitioner_hsa_id: str | None = None
+    ) -> set[str]:
+        q = select(timeslot.c.time_type_code).distinct().where(*self._free_from(facility_hsa_id, start_from))
+        if practitioner_hsa_id is not None:
+            q = q.join(timeslot_practitioner, timeslot_practitioner.c.timeslot_id == timeslot.c.id).where(
+                timeslot_practitioner.c.practitioner_hsa_id == practitioner_hsa_id
+            )
+        return {r.time_type_code for r in self._conn.execute(q)}
+
+    def free_practitioner_ids(
+        self, facility_hsa_id: str, start_from: datetime, time_type_codes: Collection[str]
+    ) -> set[str]:
+        q = (
+            select(timeslot_practitioner.c.practitioner_hsa_id)
+            .distinct()
+            .join(timeslot, timeslot.c.id == timeslot_practitioner.c.timeslot_id)
+            .where(
+                *self._free_from(facility_hsa_id, start_from),
+                timeslot.c.time_type_code.in_(sorted(time_type_codes)),
+            )
+        )
+        return {r.practitioner_hsa_id for r in self._conn.execute(q)}
+
+    def list_from(
+        self, facility_hsa_id: str, start_from: datetime, time_type_codes: Collection[str]
+    ) -> list[Timeslot]:
+        q = (
+            select(*_SLOT_COLUMNS)
+            .select_from(_SLOT_FROM)
+            .where(
+                timeslot.c.facility_hsa_id == facility_hsa_id,
+                timeslot.c.start_utc >= to_db(start_from),
+                timeslot.c.time_type_code.in_(sorted(time_type_codes)),
+            )
+            .order_by(*_SLOT_ORDER)
+        )
+        return _slots(self._conn.execute(q))
+
+    def update_unbooked(self, slot: Timeslot) -> bool:
+        result = self._conn.execute(
+            update(timeslot)
+            .where(timeslot.c.id == str(slot.id), timeslot.c.booked == 0)
+            .values(
+                end_utc=to_db(slot.end),
+                capacity=slot.capacity,
+                priority=slot.priority,
+                resources=resources_json(slot.resources),
+                alternative_location=slot.alternative_location,
+            )
+        )
+        return result.rowcount == 1
+
+    def remove_unbooked(self, timeslot_id: uuid.UUID) -> bool:
+        sid = str(timeslot_id)
+        unbooked = select(timeslot.c.id).where(timeslot.c.id == sid, timeslot.c.booked == 0)
+        referenced = select(appointment.c.id).where(appointment.c.timeslot_id == sid).exists()
+        if self._conn.execute(unbooked).first() is None:
+            return False
+        if self._conn.execute(select(referenced)).scalar():
+            # Old (cancelled or replaced) appointments still point at it: withdraw instead.
+            result = self._conn.execute(
+                update(timeslot)
+                .where(timeslot.c.id == sid, timeslot.c.booked == 0, timeslot.c.withdrawn == false())
+                .values(withdrawn=true())
+            )
+            return result.rowcount == 1
+        self._conn.execute(delete(timeslot_practitioner).where(timeslot_practitioner.c.timeslot_id == sid))
+        result = self._conn.execute(delete(timeslot).where(timeslot.c.id == sid, timeslot.c.booked == 0))
+        return result.rowcount == 1
 
     def existing_ids(self, ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
         found: set[uuid.UUID] = set()
@@ -314,6 +684,9 @@ class TimeslotRepo:
                     "capacity": s.capacity,
                     "booked": s.booked,
                     "withdrawn": s.withdrawn,
+                    "priority": s.priority,
+                    "resources": resources_json(s.resources),
+                    "alternative_location": s.alternative_location,
                 }
             )
             link_rows.extend(
@@ -372,6 +745,10 @@ class AppointmentRepo:
             updated_at=from_db(row.updated_at),
             cancel_reason_text=row.cancel_reason_text,
             cancel_reason_code=_code(row, "cancel_reason"),
+            information=infos_from_json(row.information),
+            alternative_location=row.alternative_location,
+            references=references_from_json(row.references),
+            related_appointment_ids=tuple(uuid.UUID(i) for i in row.related_appointment_ids or ()),
         )
 
     @staticmethod
@@ -403,6 +780,10 @@ class AppointmentRepo:
                 person_extension=a.person_id.extension,
                 replaces=str(a.replaces) if a.replaces else None,
                 created_at=to_db(a.created_at),
+                information=infos_json(a.information),
+                alternative_location=a.alternative_location,
+                references=references_json(a.references),
+                related_appointment_ids=[str(i) for i in a.related_appointment_ids],
                 **self._mutable(a),
             )
         )

@@ -2,6 +2,11 @@
 
 Datetimes are naive UTC; uuids are 36-character strings; HSA-ids keep their spelling and a
 lower-cased `hsa_key` for case-insensitive lookup. Notices are whole seconds.
+
+Lists of value objects that are only ever read with their owner and never searched on
+(information texts, conditions, reason codes, resources, references) are JSON columns
+(SQLAlchemy's portable JSON type), so a slot search stays one query. Relations that are
+filtered on (time type <-> care service) are tables. Appointment rules are JSON on the time type.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
@@ -20,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
 )
+from sqlalchemy.types import JSON
 
 HSA = String(64)
 UUID36 = String(36)
@@ -34,6 +41,15 @@ metadata = MetaData(
     }
 )
 
+def _code_columns(prefix: str) -> list[Column[str]]:
+    """A CV code as three columns."""
+    return [
+        Column(f"{prefix}_code", String(64)),
+        Column(f"{prefix}_code_system", String(128)),
+        Column(f"{prefix}_display_name", String(255)),
+    ]
+
+
 healthcare_facility = Table(
     "healthcare_facility",
     metadata,
@@ -41,6 +57,10 @@ healthcare_facility = Table(
     Column("hsa_key", HSA, nullable=False, unique=True),
     Column("name", String(255), nullable=False),
     Column("alternative_location", String(255)),
+    Column("information", JSON, nullable=False, default=list),
+    Column("condition_to_confirm", JSON, nullable=False, default=list),
+    Column("care_guarantee_days", Integer),
+    Column("related_facilities", JSON, nullable=False, default=list),  # HSA-ids
 )
 
 time_type = Table(
@@ -56,6 +76,45 @@ time_type = Table(
     Column("cancel_notice_s", Integer, nullable=False),
     Column("hidden", Boolean, nullable=False),
     Column("booking_allowed", Boolean, nullable=False),
+    *_code_columns("care_contact"),
+    Column("healthcare_team", Boolean),
+    Column("patient_group", Boolean),
+    Column("confirm_allowed", Boolean, nullable=False, default=True),
+    Column("confirm_notice_s", Integer, nullable=False, default=0),
+    Column("appointment_information", JSON, nullable=False, default=list),
+    Column("video_meeting_url", String(512)),
+    Column("appointment_rules", JSON, nullable=False, default=list),  # TimeTypeRulesType, one per process
+)
+
+healthcare_service = Table(
+    "healthcare_service",
+    metadata,
+    Column("code", String(64), primary_key=True),  # SNOMED CT (1.2.752.116.2.1.1)
+    Column("display_name", String(255)),
+    Column("information", JSON, nullable=False, default=list),
+    Column("conditions_to_confirm", JSON, nullable=False, default=list),
+)
+
+time_type_service = Table(
+    "time_type_service",
+    metadata,
+    Column("facility_hsa_id", HSA, primary_key=True),
+    Column("time_type_code", String(64), primary_key=True),
+    Column("service_code", String(64), ForeignKey("healthcare_service.code"), primary_key=True),
+    Column("position", Integer, nullable=False),
+    ForeignKeyConstraint(["facility_hsa_id", "time_type_code"], ["time_type.facility_hsa_id", "time_type.code"]),
+)
+
+assignment = Table(
+    "assignment",
+    metadata,
+    Column("facility_hsa_id", HSA, primary_key=True),
+    Column("person_root", String(64), primary_key=True),
+    Column("person_extension", String(32), primary_key=True),
+    Column("time_type_code", String(64), primary_key=True),
+    Column("priority", Integer),
+    Column("valid_until", Date),  # Swedish date, inclusive
+    ForeignKeyConstraint(["facility_hsa_id", "time_type_code"], ["time_type.facility_hsa_id", "time_type.code"]),
 )
 
 practitioner = Table(
@@ -86,6 +145,9 @@ timeslot = Table(
     Column("capacity", Integer, nullable=False, default=1),
     Column("booked", Integer, nullable=False, default=0),
     Column("withdrawn", Boolean, nullable=False, default=False),
+    Column("priority", Integer),  # 1 = most urgent; NULL = offered to everybody
+    Column("resources", JSON, nullable=False, default=list),
+    Column("alternative_location", String(255)),
     ForeignKeyConstraint(["facility_hsa_id", "time_type_code"], ["time_type.facility_hsa_id", "time_type.code"]),
     # Belt and braces: the conditional UPDATE in the store is the primary guard.
     CheckConstraint("capacity >= 1", name="capacity"),
@@ -101,15 +163,6 @@ timeslot_practitioner = Table(
     Column("practitioner_hsa_id", HSA, ForeignKey("practitioner.hsa_id"), primary_key=True),
     Column("position", Integer, nullable=False),
 )
-
-
-def _code_columns(prefix: str) -> list[Column[str]]:
-    """A CV code as three columns."""
-    return [
-        Column(f"{prefix}_code", String(64)),
-        Column(f"{prefix}_code_system", String(128)),
-        Column(f"{prefix}_display_name", String(255)),
-    ]
 
 
 appointment = Table(
@@ -132,6 +185,10 @@ appointment = Table(
     Column("replaced_by", UUID36, ForeignKey("appointment.id")),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
+    Column("information", JSON, nullable=False, default=list),
+    Column("alternative_location", String(255)),
+    Column("references", JSON, nullable=False, default=list),
+    Column("related_appointment_ids", JSON, nullable=False, default=list),
     Index("ix_appointment_person", "person_extension", "facility_hsa_id", "state"),
     Index("ix_appointment_timeslot", "timeslot_id"),
 )

@@ -12,7 +12,9 @@ from types import TracebackType
 from riv_scheduling.domain import (
     Appointment,
     AppointmentState,
+    Assignment,
     HealthcareFacility,
+    HealthcareService,
     PersonId,
     Practitioner,
     Timeslot,
@@ -29,6 +31,8 @@ class Data:
     links: set[tuple[str, str]] = field(default_factory=set)
     timeslots: dict[uuid.UUID, Timeslot] = field(default_factory=dict)
     appointments: dict[uuid.UUID, Appointment] = field(default_factory=dict)
+    services: dict[str, HealthcareService] = field(default_factory=dict)
+    assignments: dict[tuple[str, str, str, str], Assignment] = field(default_factory=dict)
 
 
 class FakeDatabase:
@@ -60,6 +64,10 @@ class Facilities(_Repo):
         assert facility.hsa_id.lower() not in self.d.facilities
         self.d.facilities[facility.hsa_id.lower()] = facility
 
+    def save(self, facility: HealthcareFacility) -> None:
+        assert facility.hsa_id.lower() in self.d.facilities
+        self.d.facilities[facility.hsa_id.lower()] = facility
+
 
 class TimeTypes(_Repo):
     def list(self, facility_hsa_id: str) -> list[TimeType]:
@@ -69,7 +77,40 @@ class TimeTypes(_Repo):
         return self.d.time_types.get((facility_hsa_id, code))
 
     def add(self, facility_hsa_id: str, time_type: TimeType) -> None:
+        assert all(s.code.code in self.d.services for s in time_type.healthcare_services)
         self.d.time_types[(facility_hsa_id, time_type.code)] = time_type
+
+    def save(self, facility_hsa_id: str, time_type: TimeType) -> None:
+        assert (facility_hsa_id, time_type.code) in self.d.time_types
+        self.add(facility_hsa_id, time_type)
+
+
+class HealthcareServices(_Repo):
+    def get(self, code: str) -> HealthcareService | None:
+        return self.d.services.get(code)
+
+    def list(self) -> list[HealthcareService]:
+        return [self.d.services[k] for k in sorted(self.d.services)]
+
+    def add(self, service: HealthcareService) -> None:
+        assert service.code.code not in self.d.services
+        self.d.services[service.code.code] = service
+
+    def save(self, service: HealthcareService) -> None:
+        self.d.services[service.code.code] = service
+
+
+class Assignments(_Repo):
+    def list(self, facility_hsa_id: str, person_id: PersonId) -> list[Assignment]:
+        return [
+            a
+            for (f, root, ext, _), a in sorted(self.d.assignments.items())
+            if (f, root, ext) == (facility_hsa_id, person_id.root, person_id.extension)
+        ]
+
+    def save(self, assignment: Assignment) -> None:
+        p = assignment.person_id
+        self.d.assignments[(assignment.facility_hsa_id, p.root, p.extension, assignment.time_type_code)] = assignment
 
 
 class Practitioners(_Repo):
@@ -87,6 +128,9 @@ class Practitioners(_Repo):
     def add(self, practitioner: Practitioner) -> None:
         self.d.practitioners[practitioner.hsa_id.lower()] = practitioner
 
+    def save(self, practitioner: Practitioner) -> None:
+        self.d.practitioners[practitioner.hsa_id.lower()] = practitioner
+
     def link(self, facility_hsa_id: str, practitioner_hsa_id: str) -> None:
         self.d.links.add((facility_hsa_id, practitioner_hsa_id))
 
@@ -102,6 +146,7 @@ class Timeslots(_Repo):
         start_before: datetime,
         time_type_codes: Collection[str] | None = None,
         practitioner_hsa_id: str | None = None,
+        priority: int | None = None,
     ) -> list[Timeslot]:
         found = [
             s
@@ -109,10 +154,73 @@ class Timeslots(_Repo):
             if s.facility_hsa_id == facility_hsa_id
             and to_utc(start_from) <= to_utc(s.start) < to_utc(start_before)
             and s.is_free
+            and s.offered_to(priority)
             and (time_type_codes is None or s.time_type_code in time_type_codes)
             and (practitioner_hsa_id is None or practitioner_hsa_id in s.practitioner_ids)
         ]
         return sorted(found, key=lambda s: (to_utc(s.start), str(s.id)))
+
+    def _free_from(self, facility_hsa_id: str, start_from: datetime) -> list[Timeslot]:
+        return [
+            s
+            for s in self.d.timeslots.values()
+            if s.facility_hsa_id == facility_hsa_id and s.is_free and to_utc(s.start) >= to_utc(start_from)
+        ]
+
+    def free_time_type_codes(
+        self, facility_hsa_id: str, start_from: datetime, practitioner_hsa_id: str | None = None
+    ) -> set[str]:
+        return {
+            s.time_type_code
+            for s in self._free_from(facility_hsa_id, start_from)
+            if practitioner_hsa_id is None or practitioner_hsa_id in s.practitioner_ids
+        }
+
+    def free_practitioner_ids(
+        self, facility_hsa_id: str, start_from: datetime, time_type_codes: Collection[str]
+    ) -> set[str]:
+        return {
+            p
+            for s in self._free_from(facility_hsa_id, start_from)
+            if s.time_type_code in time_type_codes
+            for p in s.practitioner_ids
+        }
+
+    def list_from(
+        self, facility_hsa_id: str, start_from: datetime, time_type_codes: Collection[str]
+    ) -> list[Timeslot]:
+        found = [
+            s
+            for s in self.d.timeslots.values()
+            if s.facility_hsa_id == facility_hsa_id
+            and s.time_type_code in time_type_codes
+            and to_utc(s.start) >= to_utc(start_from)
+        ]
+        return sorted(found, key=lambda s: (to_utc(s.start), str(s.id)))
+
+    def update_unbooked(self, slot: Timeslot) -> bool:
+        stored = self.d.timeslots[slot.id]
+        if stored.booked:
+            return False
+        self.d.timeslots[slot.id] = replace(
+            stored,
+            end=slot.end,
+            capacity=slot.capacity,
+            priority=slot.priority,
+            resources=slot.resources,
+            alternative_location=slot.alternative_location,
+        )
+        return True
+
+    def remove_unbooked(self, timeslot_id: uuid.UUID) -> bool:
+        stored = self.d.timeslots[timeslot_id]
+        if stored.booked or stored.withdrawn:
+            return False
+        if any(a.timeslot_id == timeslot_id for a in self.d.appointments.values()):
+            self.d.timeslots[timeslot_id] = replace(stored, withdrawn=True)
+        else:
+            del self.d.timeslots[timeslot_id]
+        return True
 
     def existing_ids(self, ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
         return {i for i in ids if i in self.d.timeslots}
@@ -199,6 +307,8 @@ class FakeUnitOfWork:
         self.practitioners = Practitioners(self._data)
         self.timeslots = Timeslots(self._data)
         self.appointments = Appointments(self._data)
+        self.healthcare_services = HealthcareServices(self._data)
+        self.assignments = Assignments(self._data)
         return self
 
     def commit(self) -> None:
