@@ -6,6 +6,7 @@ Handlers decide nothing: the domain raises ``DomainError`` with its ResultCode a
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,26 +29,108 @@ def _response(name: str, **values: Any) -> Any:
     return INTERACTIONS[name].bindings.ELEMENTS[f"{name}Response"](**values)
 
 
-def get_available_timeslots(call: Call, req: Any) -> Any:
-    query = TimeslotQuery(
+def _optional_uuid(value: str | None, element: str) -> uuid.UUID | None:
+    return m.to_uuid(value, element) if value else None
+
+
+def _optional_person(value: Any) -> Any:
+    return m.to_person_id(value) if value else None
+
+
+def _timeslot_query(req: Any) -> TimeslotQuery:
+    """The search filters shared by GetAvailableDates and GetAvailableTimeslots."""
+    contact = req.careContactCode  # 0..1 in GetAvailableDates, 0..* in GetAvailableTimeslots
+    contacts = contact if isinstance(contact, list) else [contact] if contact else []
+    return TimeslotQuery(
         start_date=m.to_date(req.startDateInclusive, "startDateInclusive"),
         end_date=m.to_date(req.endDateInclusive, "endDateInclusive"),
         time_type_code=req.timeTypeCode,
         practitioner_hsa_id=m.to_hsa_id(req.practitionerId),
-        original_appointment_id=(
-            m.to_uuid(req.originalAppointmentId, "originalAppointmentId")
-            if req.originalAppointmentId
-            else None
-        ),
-        person_id=m.to_person_id(req.personId) if req.personId else None,
+        original_appointment_id=_optional_uuid(req.originalAppointmentId, "originalAppointmentId"),
+        person_id=_optional_person(req.personId),
         healthcare_service_code=req.healthcareServiceCode,
+        priority=req.priority,
+        care_contact_codes=tuple(m.to_code(c) for c in contacts),
     )
-    slots = call.scheduling.available_timeslots(call.logical_address, query)
+
+
+def get_available_timeslots(call: Call, req: Any) -> Any:
+    slots = call.scheduling.available_timeslots(call.logical_address, _timeslot_query(req))
     return _response(
         "GetAvailableTimeslots",
         timeslot=[m.timeslot(v) for v in slots] or None,
         resultCode=ResultCode.OK.value,
     )
+
+
+def get_available_dates(call: Call, req: Any) -> Any:
+    dates = call.scheduling.available_dates(call.logical_address, _timeslot_query(req))
+    return _response(
+        "GetAvailableDates",
+        availableDate=[m.available_date(d) for d in dates] or None,
+        resultCode=ResultCode.OK.value,
+    )
+
+
+def get_healthcare_facility(call: Call, req: Any) -> Any:
+    facility = call.scheduling.facility_details(call.logical_address)
+    return _response(
+        "GetHealthcareFacility", healthcareFacility=m.org_unit(facility), resultCode=ResultCode.OK.value
+    )
+
+
+def get_healthcare_facilities(call: Call, req: Any) -> Any:
+    facilities = call.scheduling.facilities_for(
+        call.logical_address,
+        original_appointment_id=_optional_uuid(req.originalAppointmentId, "originalAppointmentId"),
+        person_id=_optional_person(req.personId),
+        time_type_code=req.timeTypeCode,
+        healthcare_service_code=req.healthcareServiceCode,
+    )
+    return _response(
+        "GetHealthcareFacilities",
+        healthcareFacility=[m.org_unit(f) for f in facilities] or None,
+        resultCode=ResultCode.OK.value,
+    )
+
+
+def get_time_types(call: Call, req: Any) -> Any:
+    time_types = call.scheduling.time_types(
+        call.logical_address,
+        healthcare_service_code=req.healthcareServiceCode,
+        practitioner_hsa_id=m.to_hsa_id(req.practitionerId),
+        person_id=_optional_person(req.personId),
+    )
+    return _response(
+        "GetTimeTypes",
+        timeType=[m.time_type(t) for t in time_types] or None,
+        resultCode=ResultCode.OK.value,
+    )
+
+
+def get_practitioners(call: Call, req: Any) -> Any:
+    practitioners = call.scheduling.practitioners(
+        call.logical_address,
+        person_id=_optional_person(req.personId),
+        original_appointment_id=_optional_uuid(req.originalAppointmentId, "originalAppointmentId"),
+        time_type_code=req.timeTypeCode,
+        healthcare_service_code=req.healthcareServiceCode,
+    )
+    return _response(
+        "GetPractitioners",
+        practitioner=[m.practitioner(p) for p in practitioners] or None,
+        resultCode=ResultCode.OK.value,
+    )
+
+
+def confirm_appointment(call: Call, req: Any) -> Any:
+    call.scheduling.confirm_appointment(
+        call.logical_address,
+        m.to_actor(req.actor),
+        m.to_person_id(req.personId),
+        m.to_uuid(req.appointmentId, "appointmentId"),
+    )
+    return _response("ConfirmAppointment", resultCode=ResultCode.OK.value)
 
 
 def make_appointment(call: Call, req: Any) -> Any:
@@ -132,6 +215,12 @@ def get_appointments(call: Call, req: Any) -> Any:
 
 
 HANDLERS: dict[str, Callable[[Call, Any], Any]] = {
+    "GetHealthcareFacility": get_healthcare_facility,
+    "GetHealthcareFacilities": get_healthcare_facilities,
+    "GetTimeTypes": get_time_types,
+    "GetPractitioners": get_practitioners,
+    "GetAvailableDates": get_available_dates,
+    "ConfirmAppointment": confirm_appointment,
     "GetAvailableTimeslots": get_available_timeslots,
     "MakeAppointment": make_appointment,
     "UpdateAppointment": update_appointment,

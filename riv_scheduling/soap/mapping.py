@@ -7,6 +7,7 @@ Wire times are Swedish local wall-clock time without a zone (``YYYYMMDDhhmmss``,
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,10 +15,16 @@ from zoneinfo import ZoneInfo
 from riv_scheduling.bindings import supportprocess_logistics_scheduling_2_0 as core
 from riv_scheduling.domain import (
     Actor,
+    AppointmentRule,
     AppointmentView,
+    AvailableDate,
     Code,
+    HealthcareFacility,
+    HealthcareService,
+    Information,
     PersonId,
     Practitioner,
+    Resource,
     TimeslotView,
     TimeType,
 )
@@ -87,18 +94,70 @@ def cv(code: Code | None) -> Any:
     return core.CVType(code=code.code, codeSystem=code.code_system, displayName=code.display_name)
 
 
+def information(items: Iterable[Information]) -> list[Any] | None:
+    return [
+        core.InformationType(header=i.header, description=i.description, link=i.link) for i in items
+    ] or None
+
+
+def snomed(code: Code) -> Any:
+    return core.SnomedCtType(code=code.code, codeSystem=code.code_system,
+                             displayName=code.display_name)
+
+
+def healthcare_service(service: HealthcareService) -> Any:
+    return core.HealthcareServiceType(
+        code=snomed(service.code),
+        information=information(service.information),
+        conditionsToConfirm=information(service.conditions_to_confirm),
+    )
+
+
+def appointment_rule(rule: AppointmentRule) -> Any:
+    return core.TimeTypeRulesType(
+        type=rule.process.value,
+        reasonTextRequired=rule.reason_text_required.value,
+        reasonCodeRequired=rule.reason_code_required.value,
+        reasonCodes=[cv(c) for c in rule.reason_codes] or None,
+        information=information(rule.information),
+        conditionToConfirm=information(rule.condition_to_confirm),
+    )
+
+
 def time_type(tt: TimeType) -> Any:
     return core.TimeTypeType(
         code=tt.code,
-        hidden=tt.hidden or None,
+        hidden=tt.hidden,
+        careContactCode=cv(tt.care_contact_code),
+        healthcareService=[healthcare_service(s) for s in tt.healthcare_services] or None,
+        healthcareTeam=tt.healthcare_team,
+        patientGroup=tt.patient_group,
         cancelAppointmentAllowed=tt.cancel_allowed,
         updateAppointmentAllowed=tt.update_allowed,
+        appointmentRule=[appointment_rule(r) for r in tt.appointment_rules] or None,
     )
 
 
 def practitioner(p: Practitioner) -> Any:
     return core.PractitionerType(
         HSAId=hsa_id(p.hsa_id), firstName=p.first_name, lastName=p.last_name, title=p.title
+    )
+
+
+def resource(r: Resource | None) -> Any:
+    if r is None:
+        return None
+    return core.ResourceType(typeOfResource=cv(r.type_of_resource),
+                             resourceAttribute=cv(r.resource_attribute), description=r.description)
+
+
+def org_unit(f: HealthcareFacility) -> Any:
+    return core.OrgUnitType(
+        HSAId=hsa_id(f.hsa_id),
+        name=f.name,
+        alternativeLocation=f.alternative_location,
+        information=information(f.information),
+        conditionToConfirm=information(f.condition_to_confirm),
     )
 
 
@@ -112,7 +171,19 @@ def timeslot(view: TimeslotView) -> Any:
         timeLength=slot.length_minutes,
         healthcareFacilityHSAId=hsa_id(view.facility.hsa_id),
         practitioner=[practitioner(p) for p in view.practitioners] or None,
-        alternativeLocation=view.facility.alternative_location,
+        resource=[resource(r) for r in slot.resources] or None,
+        withinCareGuarantee=view.within_care_guarantee,
+        alternativeLocation=slot.alternative_location,
+    )
+
+
+def available_date(d: AvailableDate) -> Any:
+    return core.AvailableDateType(
+        date=dt(d.date),
+        noOfTimeslots=d.no_of_timeslots,
+        timeType=time_type(d.time_type),
+        practitioner=practitioner(d.practitioner) if d.practitioner else None,
+        resource=resource(d.resource),
     )
 
 
@@ -124,11 +195,18 @@ def appointment(view: AppointmentView) -> Any:
     a = view.appointment
     return core.AppointmentType(
         appointmentId=str(a.id),
+        relatedAppointmentId=[str(r) for r in a.related_appointment_ids] or None,
         timeslot=timeslot(view.slot),
         personId=person_id(a.person_id),
+        information=information(a.information),
         status=a.status.value,
         newAppointmentReasonText=a.new_reason_text,
         newAppointmentReasonCode=cv(a.new_reason_code),
         updateAppointmentReasonText=a.update_reason_text,
         updateAppointmentReasonCode=cv(a.update_reason_code),
+        alternativeLocation=a.alternative_location,
+        reference=[
+            core.ReferenceType(name=r.name, description=r.description, link=r.link)
+            for r in a.references
+        ] or None,
     )
