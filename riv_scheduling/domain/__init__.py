@@ -51,10 +51,11 @@ from .ports import (
     UnitOfWork,
 )
 from .result_codes import DomainError, ResultCode, UnknownHealthcareFacility
-from .services import Clock, Scheduling, check_reason
+from .services import Clock, Scheduling, booking_result, check_reason
 from .setup import ClinicSetup, SetupError
 
 __all__ = [
+    "booking_result",
     "HSA_ID_OID",
     "PERSONNUMMER_OID",
     "SAMORDNINGSNUMMER_OID",

@@ -125,6 +125,15 @@ def within_care_guarantee(facility: HealthcareFacility, slot: Timeslot, now: dat
     return local_date(slot.start) <= local_date(now) + timedelta(days=facility.care_guarantee_days)
 
 
+def booking_result(appointment: Appointment) -> tuple[ResultCode, str | None]:
+    """Result code of a booking that was made: INFO when the appointment carries information
+    the citizen must see (for example "kom fastande"), else OK (CONTRACTS.md 5.1)."""
+    if not appointment.information:
+        return ResultCode.OK, None
+    texts = (" ".join(filter(None, (i.header, i.description))) for i in appointment.information)
+    return ResultCode.INFO, " ".join(texts)
+
+
 def find_facility(uow: UnitOfWork, logical_address: str) -> HealthcareFacility:
     """The unit addressed by a LogicalAddress (case-insensitive HSA-id)."""
     facility = uow.facilities.get(logical_address.strip())

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from riv_scheduling.bindings import supportprocess_logistics_scheduling_2_0 as core
-from riv_scheduling.domain import ResultCode, Scheduling, TimeslotQuery
+from riv_scheduling.domain import ResultCode, Scheduling, TimeslotQuery, booking_result
 from riv_scheduling.soap import mapping as m
 from riv_scheduling.soap.interactions import INTERACTIONS
 
@@ -142,8 +142,9 @@ def make_appointment(call: Call, req: Any) -> Any:
         req.reasonText,
         m.to_code(req.reasonCode),
     )
+    code, text = booking_result(appointment)
     return _response(
-        "MakeAppointment", appointmentId=str(appointment.id), resultCode=ResultCode.OK.value
+        "MakeAppointment", appointmentId=str(appointment.id), resultCode=code.value, resultText=text
     )
 
 
@@ -157,8 +158,9 @@ def update_appointment(call: Call, req: Any) -> Any:
         req.reasonText,
         m.to_code(req.reasonCode),
     )
+    code, text = booking_result(appointment)
     return _response(
-        "UpdateAppointment", appointmentId=str(appointment.id), resultCode=ResultCode.OK.value
+        "UpdateAppointment", appointmentId=str(appointment.id), resultCode=code.value, resultText=text
     )
 
 

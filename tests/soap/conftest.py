@@ -2,165 +2,18 @@
 
 from __future__ import annotations
 
-import itertools
 import threading
-import urllib.error
-import urllib.request
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-import zeep
-from lxml import etree
-from zeep.plugins import Plugin
+from soapwire import TEST_UNIT, TIME_TYPES, Slots, Wire
 
 from riv_scheduling.demo import load_demo
-from riv_scheduling.domain import (
-    ClinicSetup,
-    HealthcareFacility,
-    Practitioner,
-    Scheduling,
-    Timeslot,
-    TimeType,
-    stockholm_now,
-)
-from riv_scheduling.schemas import SCHEMA_DIR
+from riv_scheduling.domain import ClinicSetup, HealthcareFacility, Practitioner, Scheduling
 from riv_scheduling.server import make_server
 from riv_scheduling.soap.app import Producer
-from riv_scheduling.soap.interactions import INTERACTIONS
 from riv_scheduling.store import open_store
-
-PERSONNUMMER = "1.2.752.129.2.1.3.1"
-SNOMED = "1.2.752.116.2.1.1"
-TEST_UNIT = "SE2321000016-TST1"  # a unit with time types for every rule
-DEMO_UNIT = "SE2321000016-A1B2"
-
-
-def luhn_pnr(prefix11: str) -> str:
-    """Complete an 11-digit personnummer (YYYYMMDDNNN) with its check digit."""
-    digits = prefix11[2:]
-    total = 0
-    for i, ch in enumerate(digits):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return prefix11 + str((10 - total % 10) % 10)
-
-
-# Skatteverket's test numbers share the birth date 1912-12-12 ("Tolvan Tolvansson").
-TOLVAN = "191212121212"
-PERSONS = [luhn_pnr(f"19121212{n:03d}") for n in range(100, 160)]
-
-
-class ValidateResponses(Plugin):
-    """Every body the producer returns must validate against schemas/ (independent check)."""
-
-    def __init__(self, schema: etree.XMLSchema) -> None:
-        self.schema = schema
-
-    def ingress(self, envelope: Any, http_headers: Any, operation: Any) -> Any:
-        body = envelope.find("{http://schemas.xmlsoap.org/soap/envelope/}Body")
-        payload = body[0]
-        if not payload.tag.endswith("}Fault"):
-            assert self.schema.validate(payload), str(self.schema.error_log)
-        return envelope, http_headers
-
-
-@dataclass
-class Wire:
-    """The running producer and helpers to call it."""
-
-    base_url: str
-    setup: ClinicSetup
-    scheduling: Scheduling
-    clients: dict[str, Any] = field(default_factory=dict)
-
-    def service(self, interaction: str) -> Any:
-        if interaction not in self.clients:
-            i = INTERACTIONS[interaction]
-            schema = etree.XMLSchema(etree.parse(str(SCHEMA_DIR / i.xsd)))
-            client = zeep.Client(
-                f"{self.base_url}{i.path}?wsdl", plugins=[ValidateResponses(schema)]
-            )
-            self.clients[interaction] = client.service
-        return self.clients[interaction]
-
-    def call(self, interaction: str, unit: str = TEST_UNIT, **body: Any) -> Any:
-        op = getattr(self.service(interaction), interaction)
-        return op(_soapheaders={"LogicalAddress": unit}, **body)
-
-    def post(self, path: str, data: bytes, content_type: str = "text/xml; charset=utf-8",
-             headers: dict[str, str] | None = None) -> tuple[int, bytes]:
-        request = urllib.request.Request(
-            self.base_url + path, data=data, method="POST",
-            headers={"Content-Type": content_type, **(headers or {})},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, response.read()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read()
-
-    def get(self, path: str) -> tuple[int, bytes]:
-        try:
-            with urllib.request.urlopen(self.base_url + path, timeout=30) as response:
-                return response.status, response.read()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read()
-
-
-def person(pnr: str = TOLVAN) -> dict[str, str]:
-    return {"root": PERSONNUMMER, "extension": pnr}
-
-
-def actor(pnr: str = TOLVAN) -> dict[str, Any]:
-    return {"actorId": {"root": PERSONNUMMER, "extension": pnr},
-            "actorType": {"code": "116154003", "codeSystem": SNOMED}}
-
-
-def hours(n: float) -> timedelta:
-    return timedelta(hours=n)
-
-
-# Time types of the test unit, one per rule.
-TIME_TYPES = [
-    # code, cancel, update, booking notice, update notice, cancel notice, hidden, bookable
-    TimeType("FRI", "Fri tid", True, True, hours(0), hours(0), hours(0)),
-    TimeType("DYGN", "24 h avbokning", True, True, hours(0), hours(24), hours(24)),
-    TimeType("FRAMFOR", "2 h bokningsgräns", True, True, hours(2), hours(0), hours(0)),
-    TimeType("LAST", "Får ej ändras", False, False, hours(0), hours(0), hours(0)),
-    TimeType("STANGD", "Ej bokningsbar", True, True, hours(0), hours(0), hours(0),
-             booking_allowed=False),
-    TimeType("SKYDDAD", "Skyddad", True, True, hours(0), hours(0), hours(0), hidden=True),
-]
-
-
-_spread = itertools.count()
-
-
-@dataclass
-class Slots:
-    """Creates slots at the test unit. Without ``start_in`` each slot gets its own time
-    (three days ahead, 30 minutes apart), so overlaps happen only where a test asks."""
-
-    setup: ClinicSetup
-
-    def make(self, code: str = "FRI", start_in: timedelta | None = None, minutes: int = 20,
-             practitioner: str | None = None) -> str:
-        now = stockholm_now().replace(microsecond=0)
-        if start_in is None:
-            start = now + timedelta(days=3, minutes=30 * next(_spread))
-        else:
-            start = now + start_in
-        slot = Timeslot(
-            id=uuid.uuid4(), facility_hsa_id=TEST_UNIT, time_type_code=code,
-            start=start, end=start + timedelta(minutes=minutes),
-            practitioner_ids=(practitioner,) if practitioner else (),
-        )
-        return str(self.setup.add_timeslot(slot).id)
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from conftest import DEMO_UNIT, PERSONS, Wire, actor, person
+from soapwire import DEMO_UNIT, PERSONS, Wire, actor, person
 
 from riv_scheduling.domain import STOCKHOLM
 

@@ -6,7 +6,7 @@ import threading
 from collections import Counter
 
 import zeep
-from conftest import PERSONS, TEST_UNIT, Slots, Wire, actor, person
+from soapwire import PERSONS, TEST_UNIT, Slots, Wire, actor, person
 
 from riv_scheduling.soap.interactions import INTERACTIONS
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import DEMO_UNIT, PERSONS, Wire
+from soapwire import DEMO_UNIT, PERSONS, Wire
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

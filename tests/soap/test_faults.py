@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 import zeep.exceptions
-from conftest import DEMO_UNIT, TOLVAN, Wire, actor, person
 from lxml import etree
+from soapwire import DEMO_UNIT, TOLVAN, Wire, actor, person
 
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 MA = "urn:riv:supportprocess:logistics:scheduling:MakeAppointmentResponder:2"
@@ -181,3 +181,24 @@ def test_search_window_dates_must_be_real_dates(wire: Wire) -> None:
         wire.call("GetAvailableTimeslots", DEMO_UNIT, startDateInclusive="20260231",
                   endDateInclusive=(today + timedelta(days=1)).strftime("%Y%m%d"))
     assert "startDateInclusive" in caught.value.message
+
+
+def test_a_json_body_is_a_client_fault_naming_the_content_type(wire: Wire) -> None:
+    code, text = fault_of(*wire.post(PATH, b'{"GetAppointments": {}}', content_type="application/json"))
+    assert code == "soap:Client" and "Content-Type" in text
+    still_serving(wire)
+
+
+def test_a_latin1_body_declared_as_utf8_is_a_client_fault(wire: Wire) -> None:
+    extra = "<x:note xmlns:x='urn:x'>Tr\u00e4d</x:note>"
+    data = envelope(GET_APPOINTMENTS.format(extra=extra)).decode().encode("latin-1")
+    code, text = fault_of(*wire.post(PATH, data))
+    assert code == "soap:Client" and "UTF-8" in text
+    still_serving(wire)
+
+
+def test_ten_thousand_header_elements_are_a_client_fault(wire: Wire) -> None:
+    header = f"<itr:LogicalAddress>{DEMO_UNIT}</itr:LogicalAddress>" + "<h:h xmlns:h='urn:h'/>" * 10_000
+    code, _ = fault_of(*wire.post(PATH, envelope(GET_APPOINTMENTS.format(extra=""), header=header)))
+    assert code == "soap:Client"
+    still_serving(wire)

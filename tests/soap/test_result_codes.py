@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
-from conftest import PERSONS, Slots, Wire, actor, hours, person
+from soapwire import PERSONS, Slots, Wire, actor, hours, person
 
 P = iter(PERSONS[10:])  # a fresh person per test keeps the tests independent
 

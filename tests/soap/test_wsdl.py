@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 import zeep
-from conftest import Wire
 from lxml import etree
+from soapwire import Wire
 
 from riv_scheduling.soap.handlers import HANDLERS
 from riv_scheduling.soap.interactions import INTERACTIONS
