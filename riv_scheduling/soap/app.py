@@ -4,18 +4,29 @@ Routes:
 - ``POST /<Interaction>/<major>/rivtabp21``: the SOAP endpoint of one interaction.
 - ``GET  /<Interaction>/<major>/rivtabp21?wsdl``: its WSDL (the contract's own file).
 - ``GET  /schemas/<path>``: the XSDs the WSDL imports.
+
+Hostile input (see docs/security.md): the body is read only up to ``max_body + 1`` bytes
+(whatever Content-Length says, and also without one), only ``text/xml`` is taken, the
+envelope parser refuses DTDs, non-UTF-8 and oversized trees, and with an ``AccessPolicy`` the
+consumer (TLS client certificate, or a trusted platform's original-consumer header) must be
+allowed the interaction at the LogicalAddress. Every refusal is a SOAP 1.1 Fault with HTTP
+500: the national platform passes a producer's HTTP 500 + SOAP Fault through to the consumer,
+while any other status becomes its own generic VP009 and the message is lost.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import time
+import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
 
+from riv_scheduling.access import CLIENT_HSA_ID_KEY, CONSUMER_HSA_ID_KEY, AccessPolicy
 from riv_scheduling.domain import Scheduling
 from riv_scheduling.schemas import SCHEMA_DIR
 from riv_scheduling.soap import envelope
@@ -30,6 +41,8 @@ from riv_scheduling.soap.validation import SchemaViolation, Validator, strip_ext
 from riv_scheduling.soap.wsdl import SCHEMAS_PREFIX, WsdlPublisher
 
 DEFAULT_MAX_BODY = 1024 * 1024  # bytes
+DEFAULT_READ_TIMEOUT = 60.0  # seconds to receive a whole request body
+_READ_CHUNK = 64 * 1024
 XML_TYPE = "text/xml; charset=utf-8"
 
 log = logging.getLogger("riv_scheduling.soap")
@@ -46,8 +59,14 @@ class Producer:
         schema_dir: Path = SCHEMA_DIR,
         max_body: int = DEFAULT_MAX_BODY,
         validate_responses: bool = True,
+        access: AccessPolicy | None = None,
+        limits: envelope.Limits = envelope.DEFAULT_LIMITS,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
     ) -> None:
         self.max_body = max_body
+        self.access = access
+        self.limits = limits
+        self.read_timeout = read_timeout
         self.validate_responses = validate_responses
         self.validator = Validator(schema_dir)
         self.publisher = WsdlPublisher(schema_dir)
@@ -60,6 +79,14 @@ class Producer:
     # -- WSGI --------------------------------------------------------------------------
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            return self._route(environ, start_response)
+        except Exception:
+            reference = uuid.uuid4()
+            log.exception("technical error (reference %s)", reference)
+            return self._fault(start_response, "Server", f"Technical error in the producer (reference {reference})")
+
+    def _route(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path.startswith(SCHEMAS_PREFIX) and method in ("GET", "HEAD"):
@@ -93,7 +120,7 @@ class Producer:
     ) -> Iterable[bytes]:
         try:
             body = self._read_body(environ)
-            env = envelope.parse(body)
+            env = envelope.parse(body, self.limits)
             if env.body.tag != interaction.request_tag:
                 raise envelope.EnvelopeError(
                     f"This endpoint serves {interaction.request_tag}, not {env.body.tag}"
@@ -103,6 +130,7 @@ class Producer:
                     "The LogicalAddress header ({urn:riv:itintegration:registry:1}LogicalAddress)"
                     " is required: the HSA-id of the care unit"
                 )
+            consumer = self._authorize(interaction, env.logical_address, environ)
             self.validator.validate(interaction, env.body)
         except envelope.EnvelopeError as exc:
             return self._fault(start_response, exc.code, exc.message)
@@ -115,6 +143,7 @@ class Producer:
         inner["CONTENT_TYPE"] = XML_TYPE
         inner[ENVELOPE_KEY] = env.root
         inner[LOGICAL_ADDRESS_KEY] = env.logical_address
+        inner[CONSUMER_HSA_ID_KEY] = consumer
         captured: dict[str, Any] = {}
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
@@ -134,20 +163,77 @@ class Producer:
                                    "Technical error in the producer: invalid response")
         return self._send(start_response, status, out)
 
+    def _authorize(self, interaction: Interaction, logical_address: str, environ: dict[str, Any]) -> str | None:
+        """The consumer's HSA-id; an EnvelopeError (Client Fault) when the allowlist says no."""
+        if self.access is None:
+            consumer = environ.get(CLIENT_HSA_ID_KEY)  # TLS without allowlist, or None (open mode)
+            environ[CONSUMER_HSA_ID_KEY] = consumer
+            return consumer
+        decision = self.access.decide(environ, interaction.name, logical_address)
+        environ[CONSUMER_HSA_ID_KEY] = decision.identity.consumer if decision.allowed else None
+        if not decision.allowed:
+            log.warning(
+                "access refused",
+                extra={"consumer": decision.identity.consumer, "tls_client": decision.identity.certificate,
+                       "interaction": interaction.name, "logical_address": logical_address},
+            )
+            raise envelope.EnvelopeError(decision.reason)
+        return decision.identity.consumer
+
     def _read_body(self, environ: dict[str, Any]) -> bytes:
+        """The request body; never more than ``max_body + 1`` bytes are read from the client."""
         content_type = environ.get("CONTENT_TYPE", "")
-        if "application/soap+xml" in content_type:
+        media_type = content_type.split(";", 1)[0].strip().lower()
+        if media_type == "application/soap+xml":
             raise envelope.EnvelopeError(
                 "SOAP 1.2 is not supported: RIVTABP21 uses SOAP 1.1 (text/xml)", "VersionMismatch"
             )
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            raise envelope.EnvelopeError("Invalid Content-Length") from None
-        if length > self.max_body:
+        if media_type not in ("text/xml", ""):
+            raise envelope.EnvelopeError(
+                f"Content-Type {media_type[:80]!r} is not accepted: a SOAP 1.1 request is text/xml; charset=utf-8"
+            )
+        charset = _charset(content_type)
+        if charset not in (None, "utf-8", "utf8"):
+            raise envelope.EnvelopeError(f"charset {charset[:40]!r} is not accepted: RIVTABP21 requires UTF-8")
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        declared = environ.get("CONTENT_LENGTH")
+        if declared and not chunked:
+            try:
+                length = int(declared)
+            except ValueError:
+                raise envelope.EnvelopeError("Invalid Content-Length") from None
+            if length < 0:
+                raise envelope.EnvelopeError("Invalid Content-Length")
+            if length > self.max_body:
+                raise envelope.EnvelopeError(f"Request body larger than {self.max_body} bytes")
+            want = length
+        elif chunked or environ.get("wsgi.input_terminated"):
+            want = self.max_body + 1  # read until the end, but no further than one byte past the limit
+        else:
+            want = 0  # no Content-Length and nothing that ends the input: no body
+        data = self._read(environ["wsgi.input"], want)
+        if len(data) > self.max_body:
             raise envelope.EnvelopeError(f"Request body larger than {self.max_body} bytes")
-        data = environ["wsgi.input"].read(length) if length > 0 else b""
+        if declared and not chunked and len(data) < want:
+            raise envelope.EnvelopeError("The request body is shorter than its Content-Length")
         return data
+
+    def _read(self, stream: Any, want: int) -> bytes:
+        out = bytearray()
+        deadline = time.monotonic() + self.read_timeout
+        try:
+            while len(out) < want:
+                if time.monotonic() > deadline:
+                    raise envelope.EnvelopeError(f"The request body took longer than {self.read_timeout:g} s")
+                data = stream.read(min(_READ_CHUNK, want - len(out)))
+                if not data:
+                    break
+                out += data
+        except TimeoutError:
+            raise envelope.EnvelopeError("Timed out reading the request body") from None
+        except ValueError as exc:  # e.g. riv_scheduling.server.BodyError: broken chunked encoding
+            raise envelope.EnvelopeError(f"Unreadable request body: {exc}") from None
+        return bytes(out)
 
     def _check_response(self, interaction: Interaction, out: bytes) -> str | None:
         try:
@@ -184,6 +270,14 @@ class Producer:
         lines = ["riv-scheduling: endpoints (append ?wsdl for the WSDL)"]
         lines += sorted(self.endpoints)
         return "\n".join(lines) + "\n"
+
+
+def _charset(content_type: str) -> str | None:
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"').lower()
+    return None
 
 
 def _base_url(environ: dict[str, Any]) -> str:
