@@ -44,3 +44,38 @@ def wire(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wire]:
 @pytest.fixture
 def slots(wire: Wire) -> Slots:
     return Slots(wire.setup)
+
+
+@pytest.fixture(scope="session")
+def rich(wire: Wire):  # noqa: ANN201 - richunit.Rich
+    from richunit import configure
+
+    return configure(wire)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """When every test file of tests/soap ran (no -k/-m) and passed, every one of the 19 result
+    codes must have been returned by an interaction the contract assigns it to."""
+    from soapwire import ASSIGNED_CODES, SEEN_RESULTS
+
+    soap_dir = Path(__file__).parent
+    files = {Path(str(i.fspath)).name for i in session.items if Path(str(i.fspath)).parent == soap_dir}
+    complete = files == {p.name for p in soap_dir.glob("test_*.py")}
+    deselected = session.config.getoption("keyword") or session.config.getoption("markexpr")
+    if exitstatus != 0 or deselected or not complete:
+        return
+    missing = sorted({"OK", "ERROR", "INFO", *ASSIGNED_CODES} - {code for _, code in SEEN_RESULTS})
+    if missing:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        _REPORT.append(f"FAILED: result codes no wire test provoked: {', '.join(missing)}")
+    else:
+        _REPORT.append(f"all 19 result codes provoked over the wire by their interactions "
+                       f"({len(SEEN_RESULTS)} interaction/code pairs)")
+
+
+_REPORT: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for line in _REPORT:
+        terminalreporter.write_line(f"tests/soap: {line}")

@@ -45,8 +45,33 @@ TOLVAN = "191212121212"
 PERSONS = [luhn_pnr(f"19121212{n:03d}") for n in range(100, 160)]
 
 
+# Which interactions may return which result code (CONTRACTS.md 5.1); OK, ERROR and INFO: all.
+_UPDATING = ("MakeAppointment", "UpdateAppointment")
+ASSIGNED_CODES: dict[str, tuple[str, ...]] = {
+    "REQUESTED_TIME_IS_ALREADY_RESERVED": _UPDATING,
+    "REQUESTED_TIME_HAS_ALREADY_PASSED": _UPDATING,
+    "REQUESTED_TIME_IS_NO_LONGER_AVAILABLE": _UPDATING,
+    "TOO_LATE_TO_MAKE_APPOINTMENT": ("MakeAppointment",),
+    "USER_IS_ALREADY_OCCUPIED": _UPDATING,
+    "APPOINTMENT_IS_NOT_ALLOWED": ("MakeAppointment",),
+    "APPOINTMENT_IS_ALREADY_CANCELED": ("UpdateAppointment", "CancelAppointment"),
+    "APPOINTMENT_IS_ALREADY_UPDATED": ("UpdateAppointment", "CancelAppointment"),
+    "TOO_LATE_TO_UPDATE_APPOINTMENT": ("UpdateAppointment",),
+    "APPOINTMENT_DOES_NOT_EXIST": ("UpdateAppointment", "CancelAppointment", "ConfirmAppointment"),
+    "UPDATE_APPOINTMENT_IS_NOT_ALLOWED": ("UpdateAppointment",),
+    "TOO_LATE_TO_CANCEL_APPOINTMENT": ("CancelAppointment",),
+    "CANCEL_IS_NOT_ALLOWED": ("CancelAppointment",),
+    "APPOINTMENT_IS_ALREADY_CONFIRMED": ("ConfirmAppointment",),
+    "TOO_LATE_TO_CONFIRM_APPOINTMENT": ("ConfirmAppointment",),
+    "CONFIRM_IS_NOT_ALLOWED": ("ConfirmAppointment",),
+}
+# (interaction, resultCode) of every response the wire tests received in this session.
+SEEN_RESULTS: set[tuple[str, str]] = set()
+
+
 class ValidateResponses(Plugin):
-    """Every body the producer returns must validate against schemas/ (independent check)."""
+    """Every body the producer returns must validate against schemas/ (independent check), and its
+    resultCode must be one the contract assigns to the interaction; the pairs are recorded."""
 
     def __init__(self, schema: etree.XMLSchema) -> None:
         self.schema = schema
@@ -56,6 +81,12 @@ class ValidateResponses(Plugin):
         payload = body[0]
         if not payload.tag.endswith("}Fault"):
             assert self.schema.validate(payload), str(self.schema.error_log)
+            interaction = etree.QName(payload).localname.removesuffix("Response")
+            code = payload.findtext(f"{{{etree.QName(payload).namespace}}}resultCode")
+            if code is not None:
+                allowed = ASSIGNED_CODES.get(code)
+                assert allowed is None or interaction in allowed, f"{interaction} may not return {code}"
+                SEEN_RESULTS.add((interaction, code))
         return envelope, http_headers
 
 

@@ -46,9 +46,8 @@ def test_zeep_builds_the_riv_operation_from_the_served_wsdl(wire: Wire, name: st
     assert header_elements == ["LogicalAddress"]
 
 
-def test_every_booking_core_interaction_has_an_endpoint(wire: Wire) -> None:
-    expected = {"GetAvailableTimeslots", "MakeAppointment", "UpdateAppointment",
-                "CancelAppointment", "GetAppointment", "GetAppointments"}
-    assert expected <= set(HANDLERS)
-    for name in expected:
-        assert wire.get(INTERACTIONS[name].path + "?wsdl")[0] == 200
+def test_all_twelve_interactions_have_an_endpoint_and_a_wsdl(wire: Wire) -> None:
+    assert set(HANDLERS) == set(INTERACTIONS)
+    for interaction in INTERACTIONS.values():
+        assert wire.get(interaction.path + "?wsdl")[0] == 200
+    assert wire.get("/ConfirmAppointment/1/rivtabp21?wsdl")[0] == 200  # version 1 of the contract
