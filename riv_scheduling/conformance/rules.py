@@ -1,0 +1,137 @@
+"""What the contract says, as data the kit checks against (CONTRACTS.md §1, §3, §5).
+
+Every automatic check cites its rule from here; scenario files cite their own.
+"""
+
+from __future__ import annotations
+
+from riv_scheduling.soap.interactions import CORE_NS, DOMAIN, INTERACTIONS, Interaction
+
+SOAP11_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+SOAP12_NS = "http://www.w3.org/2003/05/soap-envelope"
+WSDL_NS = "http://schemas.xmlsoap.org/wsdl/"
+WSDL_SOAP_NS = "http://schemas.xmlsoap.org/wsdl/soap/"
+LOGICAL_ADDRESS_NS = "urn:riv:itintegration:registry:1"
+CONTRACT_PREFIX = f"{DOMAIN}:"
+
+# CONTRACTS.md §3.x and TKB chapter 7 (page 7 of tkb/) per interaction: (CONTRACTS section,
+# TKB contract section, TKB "Fältregler enligt schema (XSD)" subsection).
+SECTIONS: dict[str, tuple[str, str, str]] = {
+    "CancelAppointment": ("3.1", "7.1", "7.1.6"),
+    "ConfirmAppointment": ("3.2", "7.2", "7.2.6"),
+    "GetAppointment": ("3.3", "7.3", "7.3.6"),
+    "GetAppointments": ("3.4", "7.4", "7.4.6"),
+    "GetTimeTypes": ("3.5", "7.5", "7.5.6"),
+    "GetAvailableDates": ("3.6", "7.6", "7.6.5"),
+    "GetAvailableTimeslots": ("3.7", "7.7", "7.7.5"),
+    "GetHealthcareFacilities": ("3.8", "7.8", "7.8.5"),
+    "GetHealthcareFacility": ("3.9", "7.9", "7.9.5"),
+    "GetPractitioners": ("3.10", "7.10", "7.10.5"),
+    "MakeAppointment": ("3.11", "7.11", "7.11.6"),
+    "UpdateAppointment": ("3.12", "7.12", "7.12.6"),
+}
+
+BASE_CODES = ("OK", "INFO", "ERROR")
+
+# CONTRACTS.md §5.1 "Contracts" column (TKB 3.7.2-3.7.5). Query contracts: OK, INFO, ERROR only.
+SPECIFIC_CODES: dict[str, tuple[str, ...]] = {
+    "MakeAppointment": (
+        "REQUESTED_TIME_IS_ALREADY_RESERVED", "REQUESTED_TIME_HAS_ALREADY_PASSED",
+        "REQUESTED_TIME_IS_NO_LONGER_AVAILABLE", "TOO_LATE_TO_MAKE_APPOINTMENT",
+        "USER_IS_ALREADY_OCCUPIED", "APPOINTMENT_IS_NOT_ALLOWED",
+    ),
+    "UpdateAppointment": (
+        "REQUESTED_TIME_IS_ALREADY_RESERVED", "REQUESTED_TIME_HAS_ALREADY_PASSED",
+        "REQUESTED_TIME_IS_NO_LONGER_AVAILABLE", "USER_IS_ALREADY_OCCUPIED",
+        "APPOINTMENT_IS_ALREADY_CANCELED", "APPOINTMENT_IS_ALREADY_UPDATED",
+        "TOO_LATE_TO_UPDATE_APPOINTMENT", "APPOINTMENT_DOES_NOT_EXIST",
+        "UPDATE_APPOINTMENT_IS_NOT_ALLOWED",
+    ),
+    "CancelAppointment": (
+        "APPOINTMENT_IS_ALREADY_CANCELED", "APPOINTMENT_IS_ALREADY_UPDATED",
+        "TOO_LATE_TO_CANCEL_APPOINTMENT", "APPOINTMENT_DOES_NOT_EXIST", "CANCEL_IS_NOT_ALLOWED",
+    ),
+    # CONTRACTS.md §8 #3: TKB 7.2.4 says OK/INFO/ERROR only, TKB 3.7.5 lists these; accept both.
+    "ConfirmAppointment": (
+        "APPOINTMENT_IS_ALREADY_CONFIRMED", "TOO_LATE_TO_CONFIRM_APPOINTMENT",
+        "APPOINTMENT_DOES_NOT_EXIST", "CONFIRM_IS_NOT_ALLOWED",
+    ),
+}
+
+# GetAppointments is the only response without resultCode (CONTRACTS.md §3.4, §8 #15).
+WITHOUT_RESULT_CODE = frozenset({"GetAppointments"})
+
+# The kit's test citizens: Skatteverket's test personnummer 19121212-1212 (Tolvan Tolvansson) and
+# 19811218-9876, the example number Skatteverket uses for personnummer (both with valid check digits).
+DEFAULT_PERSON = "191212121212"
+DEFAULT_PERSON2 = "198112189876"
+
+# Every producer must serve these (CONTRACTS.md §6.1 / TKB 3.1).
+MANDATORY = ("GetAppointment", "GetAppointments")
+
+# Version 1 (riv.crm.scheduling) names and their 2.0 successors (CONTRACTS.md §1, TKB 2.1.2).
+V1_DOMAIN = "urn:riv:crm:scheduling"
+V1_TO_V2 = {
+    "CancelBooking": "CancelAppointment",
+    "GetAllCareTypes": None,
+    "GetAllHealthcareFacilities": "GetHealthcareFacilities",
+    "GetAllPerformers": "GetPractitioners",
+    "GetAllTimeTypes": "GetTimeTypes",
+    "GetAvailableDates": "GetAvailableDates",
+    "GetAvailableTimeslots": "GetAvailableTimeslots",
+    "GetBookingDetails": "GetAppointment",
+    "GetSubjectOfCareSchedule": "GetAppointments",
+    "MakeBooking": "MakeAppointment",
+    "UpdateBooking": "UpdateAppointment",
+    "GetCancelledAndRebooked": None,
+}
+
+
+def interaction(name: str) -> Interaction:
+    return INTERACTIONS[name]
+
+
+def allowed_result_codes(name: str) -> tuple[str, ...] | None:
+    """The result codes the contract allows in this interaction's response; None: no resultCode."""
+    if name in WITHOUT_RESULT_CODE:
+        return None
+    return BASE_CODES + SPECIFIC_CODES.get(name, ())
+
+
+def ref(name: str) -> str:
+    """'CONTRACTS.md §3.7 / TKB 7.7' for an interaction."""
+    contracts, tkb, _ = SECTIONS[name]
+    return f"CONTRACTS.md §{contracts} / TKB {tkb}"
+
+
+def schema_rule(name: str) -> str:
+    i = INTERACTIONS[name]
+    contracts, _, table = SECTIONS[name]
+    return (f"CONTRACTS.md §2, §{contracts} / TKB {table}: a normal response is HTTP 200 with one "
+            f"{name}Response element, valid against {i.xsd.name}")
+
+
+def namespace_rule(name: str) -> str:
+    i = INTERACTIONS[name]
+    return (f"CONTRACTS.md §1, §2 (namespaces of nested elements): {name}Response and its direct "
+            f"children in {i.responder_ns}, children of domain types in {CORE_NS}, SOAP 1.1 envelope")
+
+
+def result_code_rule(name: str) -> str:
+    codes = allowed_result_codes(name) or ()
+    contracts = "§5.1" if name in SPECIFIC_CODES else "§5.1 (query contracts: OK, INFO, ERROR only)"
+    return f"CONTRACTS.md {contracts} / TKB 3.7: resultCode present and one of {', '.join(codes)}"
+
+
+def wsdl_rule(name: str) -> str:
+    return (f"CONTRACTS.md §2 / TKB {SECTIONS[name][1]}: {name} is served at "
+            f"<base>{INTERACTIONS[name].path} and its ?wsdl is the contract's (target namespace, operation, "
+            "SOAPAction, LogicalAddress soap:header)")
+
+
+def mandatory_rule(name: str) -> str:
+    return f"CONTRACTS.md §6.1 / TKB 3.1: every producer must serve {name}"
+
+
+def is_contract_namespace(ns: str | None) -> bool:
+    return bool(ns) and (ns == CORE_NS or ns.startswith(CONTRACT_PREFIX))

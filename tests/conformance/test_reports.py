@@ -1,0 +1,147 @@
+"""(c) The command, its progress lines, the JUnit XML and the self-contained HTML report."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import defects
+from kit_helpers import PERSON, PERSON2, UNIT, WINDOW
+
+from riv_scheduling.conformance.__main__ import main
+from riv_scheduling.conformance.commands import register
+from riv_scheduling.logs import PERSON_ID
+
+PNR_ANY = re.compile(r"(?<!\d)(?:18|19|20)\d{6}\d{4}(?!\d)")
+
+
+def run_cli(url: str, tmp_path: Path, *extra: str) -> tuple[int, Path, Path]:
+    junit, page = tmp_path / "conformance.xml", tmp_path / "conformance.html"
+    code = main(["conformance", "--url", url, "--logical-address", UNIT, "--person", PERSON, "--person2", PERSON2,
+                 "--days-ahead", str(WINDOW["days_ahead"]), "--days", str(WINDOW["days"]),
+                 "--junit", str(junit), "--html", str(page), *extra])
+    return code, junit, page
+
+
+def junit_counts(path: Path) -> dict[str, int]:
+    root = ET.parse(path).getroot()
+    assert root.tag == "testsuites"
+    cases = root.findall("testsuite/testcase")
+    counts = {
+        "tests": len(cases),
+        "failures": sum(c.find("failure") is not None for c in cases),
+        "errors": sum(c.find("error") is not None for c in cases),
+        "skipped": sum(c.find("skipped") is not None for c in cases),
+    }
+    for key, value in counts.items():
+        assert int(root.get(key)) == value, key
+    for suite in root.findall("testsuite"):
+        suite_cases = suite.findall("testcase")
+        assert int(suite.get("tests")) == len(suite_cases)
+        assert int(suite.get("failures")) == sum(c.find("failure") is not None for c in suite_cases)
+        assert int(suite.get("skipped")) == sum(c.find("skipped") is not None for c in suite_cases)
+    return counts
+
+
+def test_the_command_against_our_producer(producer, tmp_path: Path, capsys) -> None:
+    running = producer(defects.hidden(*defects.NOT_IN_CORE))
+    code, junit, page = run_cli(running.url, tmp_path)
+    out, err = capsys.readouterr()
+    assert code == 0, out
+    progress = [line for line in err.splitlines() if re.match(r"(PASS|FAIL|N/A|BLOCKED) ", line)]
+    totals = re.search(r"PASSED: (\d+) checks: (\d+) pass, (\d+) fail, (\d+) not applicable", out)
+    assert totals, out
+    total, passed, failed, na = map(int, totals.groups())
+    assert len(progress) == total, "one progress line per check on stderr"
+    assert failed == 0 and passed > 150 and na > 0
+    assert junit_counts(junit) == {"tests": total, "failures": 0, "errors": 0, "skipped": na}
+    assert "new-booking/double-booking/already-reserved" in page.read_text(encoding="utf-8")
+
+
+def test_reports_of_a_failing_run(producer, tmp_path: Path, capsys) -> None:
+    running = producer(defects.double_booking_allowed())
+    code, junit, page = run_cli(running.url, tmp_path, "--only", "new-booking", "--quiet")
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "FAILED: " in out and "FAIL    new-booking/double-booking/already-reserved" in out
+    assert "rule: CONTRACTS.md §3.11, §5.1 / TKB 3.7.2" in out
+    assert not re.search(r"^(PASS|FAIL) ", err, re.M), "--quiet: no progress lines"
+    counts = junit_counts(junit)
+    assert counts["failures"] == 3 and counts["errors"] == 0
+    root = ET.parse(junit).getroot()
+    failed = {c.get("name") for c in root.iter("testcase") if c.find("failure") is not None}
+    assert failed == {"new-booking/double-booking/refused", "new-booking/double-booking/already-reserved",
+                      "new-booking/double-booking/no-appointment-id"}
+    text = [c for c in root.iter("testcase") if c.get("name") == "new-booking/double-booking/refused"][0]
+    assert defects.FAKE_APPOINTMENT_ID in text.find("failure").text  # the response excerpt
+
+
+def test_reports_mask_every_identity_number(producer, tmp_path: Path, capsys) -> None:
+    running = producer()
+    code, junit, page = run_cli(running.url, tmp_path, "--only", "new-booking", "--only", "soap-faults")
+    out, err = capsys.readouterr()
+    assert code == 0
+    reports = (out, junit.read_text(encoding="utf-8"), page.read_text(encoding="utf-8"))
+    for text in (err, *reports):
+        assert PERSON not in text and PERSON2 not in text
+        assert not PNR_ANY.search(text), PNR_ANY.search(text)
+        assert not PERSON_ID.search(text)
+    for text in reports:  # the numbers were there, masked
+        assert "19121212****" in text
+    assert "19811218****" in out and "19811218****" in reports[2]
+
+
+def test_the_html_report_is_one_self_contained_file(producer, tmp_path: Path, capsys) -> None:
+    running = producer()
+    code, _junit, page = run_cli(running.url, tmp_path, "--only", "new-booking", "--only", "soap-faults")
+    capsys.readouterr()
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and "<style>" in text
+    assert not re.search(r"<script|<link|<img|<iframe|@import|url\(|\bsrc=", text, re.I)
+    assert all(h.startswith("#") for h in re.findall(r'href="([^"]*)"', text))
+    # Every check is there with its request and response envelopes, escaped and pretty-printed.
+    assert text.count('<span class="s pass">PASS</span> <code>new-booking/') == len(
+        [line for line in text.splitlines() if 'href="#c-new-booking_' in line])
+    section = text[text.index('id="c-new-booking_make_booked"'):]
+    section = section[: section.index('<div class="step')]
+    assert "Request: POST " in section and "Response: HTTP 200" in section
+    assert "&lt;soap-env:Envelope" in section or "&lt;soapenv:Envelope" in section
+    assert "MakeAppointmentResponse" in section and "\n  " in section
+    assert "<soap" not in text.lower().replace("&lt;soap", "")
+
+
+def test_register_adds_both_commands() -> None:
+    parser = argparse.ArgumentParser(prog="riv-scheduling")
+    sub = parser.add_subparsers(dest="command", required=True)
+    register(sub)
+    args = parser.parse_args(["conformance", "--url", "http://x", "--logical-address", UNIT, "--read-only"])
+    assert args.read_only and callable(args.func)
+    args = parser.parse_args(["validate", "a.xml", "b.xml"])
+    assert [p.name for p in args.files] == ["a.xml", "b.xml"] and callable(args.func)
+
+
+def test_usage_errors(capsys) -> None:
+    assert main(["conformance", "--logical-address", UNIT]) == 2
+    assert main(["conformance", "--url", "http://127.0.0.1:9", "--logical-address", UNIT,
+                 "--person", "191212121213"]) == 2
+    assert main(["conformance", "--url", "http://127.0.0.1:9", "--logical-address", UNIT, "--only", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert "--url is required" in err and "check digit" in err and "no scenario 'nope'" in err
+    assert "191212121213" not in err
+
+
+def test_list_shows_every_check_without_running(capsys) -> None:
+    assert main(["conformance", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert "new-booking  (changes data)" in out and "queries  (read-only)" in out
+    assert "  new-booking/double-booking/already-reserved" in out
+
+
+def test_an_unreachable_producer_fails_rather_than_not_applicable(tmp_path: Path, capsys) -> None:
+    code = main(["conformance", "--url", "http://127.0.0.1:9", "--logical-address", UNIT, "--quiet",
+                 "--only", "soap-faults", "--timeout", "5"])
+    out = capsys.readouterr().out
+    assert code == 1 and "FAILED" in out and "not applicable" in out
+    assert "0 not applicable" in out
