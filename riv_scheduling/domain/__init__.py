@@ -3,6 +3,7 @@
 The SOAP layer calls `Scheduling`; the store implements `UnitOfWork`.
 """
 
+from .audit import AuditAction, AuditEvent, AuditTrail
 from .clock import (
     STOCKHOLM,
     from_local,
@@ -43,6 +44,7 @@ from .model import (
 from .ports import (
     AppointmentRepository,
     AssignmentRepository,
+    AuditRepository,
     FacilityRepository,
     HealthcareServiceRepository,
     PractitionerRepository,
@@ -51,7 +53,7 @@ from .ports import (
     UnitOfWork,
 )
 from .result_codes import DomainError, ResultCode, UnknownHealthcareFacility
-from .services import Clock, Scheduling, booking_result, check_reason
+from .services import RETRY_WINDOW, Clock, Scheduling, booking_result, check_reason
 from .setup import ClinicSetup, SetupError
 
 __all__ = [
@@ -69,6 +71,10 @@ __all__ = [
     "AppointmentStatus",
     "AppointmentView",
     "Assignment",
+    "AuditAction",
+    "AuditEvent",
+    "AuditRepository",
+    "AuditTrail",
     "AssignmentRepository",
     "AvailableDate",
     "ClinicSetup",
@@ -84,6 +90,7 @@ __all__ = [
     "Practitioner",
     "PractitionerRepository",
     "Process",
+    "RETRY_WINDOW",
     "ReasonRequired",
     "Reference",
     "Resource",

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from . import personal_identity
 from .clock import elapsed, to_utc
 
 PERSONNUMMER_OID = "1.2.752.129.2.1.3.1"
@@ -25,12 +26,11 @@ class PersonId:
 
     @property
     def is_valid(self) -> bool:
-        return (
-            self.root in PERSON_ID_ROOTS
-            and len(self.extension) == 12
-            and self.extension.isascii()
-            and self.extension.isdigit()
-        )
+        return self.problem() is None
+
+    def problem(self) -> str | None:
+        """Why this is not a valid personnummer/samordningsnummer (format, date, check digit)."""
+        return personal_identity.problem(self.root, self.extension)
 
     def masked(self) -> str:
         """For logs: the birth date only, e.g. `19121212****`."""

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Collection, Iterable
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .model import (
     Appointment,
@@ -22,6 +22,9 @@ from .model import (
     Timeslot,
     TimeType,
 )
+
+if TYPE_CHECKING:
+    from .audit import AuditEvent
 
 
 class FacilityRepository(Protocol):
@@ -156,6 +159,19 @@ class AppointmentRepository(Protocol):
         ...
 
 
+class AuditRepository(Protocol):
+    """The append-only audit trail: there is no way to change or remove an event."""
+
+    def append(self, event: AuditEvent) -> None: ...
+    def for_appointments(self, appointment_ids: Collection[uuid.UUID]) -> list[AuditEvent]:
+        """Events whose appointment_id or new_appointment_id is one of the ids, in time order."""
+        ...
+
+    def for_person(self, person_id: PersonId) -> list[AuditEvent]:
+        """Events about the person, in time order."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Use as `with uow:`; nothing is kept unless `commit()` is called.
 
@@ -170,8 +186,15 @@ class UnitOfWork(Protocol):
     appointments: AppointmentRepository
     healthcare_services: HealthcareServiceRepository
     assignments: AssignmentRepository
+    audit: AuditRepository
 
     def writing(self) -> UnitOfWork: ...
+    def lock_person(self, person_id: PersonId) -> None:
+        """Hold the person's lock until the unit of work ends: changes for one person are
+        serialised, so the person's overlap check (USER_IS_ALREADY_OCCUPIED) and the recognition
+        of a repeated request cannot race. Take it before reading the person's appointments."""
+        ...
+
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(
         self,
@@ -184,6 +207,7 @@ class UnitOfWork(Protocol):
 
 __all__ = [
     "AppointmentRepository",
+    "AuditRepository",
     "AssignmentRepository",
     "FacilityRepository",
     "HealthcareServiceRepository",

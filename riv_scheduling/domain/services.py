@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
+from .audit import AuditAction, AuditEvent
 from .clock import end_of_day, local_date, start_of_day, stockholm_now, to_stockholm, to_utc
 from .model import (
     Actor,
@@ -49,6 +51,9 @@ NO_ORIGINAL = "Den ursprungliga bokningen finns inte."
 ORIGINAL_NEEDS_PERSON = "originalAppointmentId kräver personId."
 VIDEO_REFERENCE_NAME = "Videomöte"
 VIDEO_REFERENCE_DESCRIPTION = "Länk till ditt videobesök. Den gäller bara den här bokningen."
+# A request that repeats a change made for the same person at most this long ago is answered as
+# the first one was (the national platform retries once after 29 s; see docs/operations.md).
+RETRY_WINDOW = timedelta(minutes=10)
 _FLOW = {
     Process.NYBOKNING: "bokning",
     Process.OMBOKNING: "ombokning",
@@ -142,8 +147,56 @@ def find_facility(uow: UnitOfWork, logical_address: str) -> HealthcareFacility:
     return facility
 
 
+@dataclass
+class _Audit:
+    """What one change request records in the audit trail, filled in as the request proceeds."""
+
+    interaction: str
+    actor: Actor
+    person_id: PersonId
+    consumer_hsa_id: str | None
+    appointment_id: uuid.UUID | None = None
+    timeslot_id: uuid.UUID | None = None
+    facility_hsa_id: str | None = None
+
+    def event(
+        self,
+        at: datetime,
+        action: AuditAction,
+        code: ResultCode,
+        detail: str | None = None,
+        **ids: uuid.UUID | None,
+    ) -> AuditEvent:
+        values: dict[str, uuid.UUID | None] = {
+            "appointment_id": self.appointment_id,
+            "timeslot_id": self.timeslot_id,
+            **ids,
+        }
+        return AuditEvent(
+            at=at,
+            interaction=self.interaction,
+            action=action,
+            result_code=code,
+            facility_hsa_id=self.facility_hsa_id or "",
+            person_id=self.person_id,
+            actor=self.actor,
+            consumer_hsa_id=self.consumer_hsa_id,
+            detail=detail,
+            **values,
+        )
+
+
+def _within_retry_window(changed_at: datetime, now: datetime) -> bool:
+    return timedelta(0) <= to_utc(now) - to_utc(changed_at) <= RETRY_WINDOW
+
+
 class Scheduling:
-    """The producer's booking service, one method per contract operation."""
+    """The producer's booking service, one method per contract operation.
+
+    The changing operations (make, update, cancel, confirm) take `consumer`: the HSA-id of the
+    calling system for the audit trail (None in development mode). Each records its outcome:
+    a change in the same transaction as the change, a refusal in a transaction of its own.
+    """
 
     def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock = stockholm_now) -> None:
         self._uow = uow_factory
@@ -151,6 +204,22 @@ class Scheduling:
 
     def _now(self) -> datetime:
         return to_stockholm(self._clock())
+
+    @contextmanager
+    def _refusals_recorded(self, audit: _Audit) -> Iterator[None]:
+        """Record a DomainError raised inside (after its own unit of work has rolled back)."""
+        try:
+            yield
+        except DomainError as exc:
+            if audit.facility_hsa_id is not None:
+                try:
+                    with self._uow().writing() as uow:
+                        event = audit.event(self._now(), AuditAction.REFUSED, exc.code, exc.text)
+                        uow.audit.append(event)
+                        uow.commit()
+                except Exception:  # the refusal still stands: nothing was changed
+                    log.exception("could not record the refusal %s in the audit trail", exc.code.value)
+            raise
 
     # -- units -------------------------------------------------------------------------------
 
@@ -326,6 +395,8 @@ class Scheduling:
 
     def _available(self, uow: UnitOfWork, logical_address: str, query: TimeslotQuery) -> list[TimeslotView]:
         facility = find_facility(uow, logical_address)
+        if query.person_id is not None:
+            self._require_valid_person(query.person_id)
         if query.end_date < query.start_date:
             raise DomainError(ResultCode.ERROR, "Slutdatum ligger före startdatum.")
         if query.time_type_code is not None and query.healthcare_service_code is not None:
@@ -458,13 +529,27 @@ class Scheduling:
         timeslot_id: uuid.UUID,
         reason_text: str | None = None,
         reason_code: Code | None = None,
+        consumer: str | None = None,
     ) -> Appointment:
-        """MakeAppointment: book a free slot; the appointment is confirmed at once."""
-        with self._uow().writing() as uow:
+        """MakeAppointment: book a free slot; the appointment is confirmed at once.
+
+        A repeat (the person already holds this slot through a MakeAppointment at most
+        RETRY_WINDOW ago) returns that appointment instead of booking again."""
+        audit = _Audit("MakeAppointment", actor, person_id, consumer, timeslot_id=timeslot_id)
+        with self._refusals_recorded(audit), self._uow().writing() as uow:
             facility = find_facility(uow, logical_address)
+            audit.facility_hsa_id = facility.hsa_id
             self._require_valid_person(person_id)
+            uow.lock_person(person_id)
             now = self._now()
             slot = self._target_slot(uow, facility, timeslot_id)
+            for held in uow.appointments.overlapping_active(facility.hsa_id, person_id, slot.start, slot.end):
+                if held.timeslot_id == slot.id and held.replaces is None and _within_retry_window(held.created_at, now):
+                    code, _ = booking_result(held)
+                    uow.audit.append(audit.event(now, AuditAction.REPEATED, code, appointment_id=held.id))
+                    uow.commit()
+                    log.info("appointment %s: MakeAppointment repeated at %s by %r", held.id, facility.hsa_id, actor)
+                    return held
             time_type = uow.time_types.get(facility.hsa_id, slot.time_type_code)
             if slot.withdrawn or time_type is None:
                 raise DomainError(ResultCode.REQUESTED_TIME_IS_NO_LONGER_AVAILABLE)
@@ -503,6 +588,8 @@ class Scheduling:
                 **appointment_details(time_type, slot),  # type: ignore[arg-type]
             )
             uow.appointments.add(appointment)
+            code, _ = booking_result(appointment)
+            uow.audit.append(audit.event(now, AuditAction.MADE, code, appointment_id=appointment.id))
             uow.commit()
         log.info(
             "appointment %s made at %s by %r for %s",
@@ -522,14 +609,31 @@ class Scheduling:
         timeslot_id: uuid.UUID,
         reason_text: str | None = None,
         reason_code: Code | None = None,
+        consumer: str | None = None,
     ) -> Appointment:
         """UpdateAppointment: move to another slot of the same time type, atomically.
 
         Returns the NEW appointment (new id); the original becomes REPLACED and its slot is freed.
+        A repeat (the original was replaced by an appointment in this slot, still active, at most
+        RETRY_WINDOW ago) returns that new appointment again.
         """
-        with self._uow().writing() as uow:
+        audit = _Audit(
+            "UpdateAppointment", actor, person_id, consumer,
+            appointment_id=original_appointment_id, timeslot_id=timeslot_id,
+        )
+        with self._refusals_recorded(audit), self._uow().writing() as uow:
             facility = find_facility(uow, logical_address)
+            audit.facility_hsa_id = facility.hsa_id
+            self._require_valid_person(person_id)
+            uow.lock_person(person_id)
             now = self._now()
+            repeated = self._repeated_update(uow, facility, person_id, original_appointment_id, timeslot_id, now)
+            if repeated is not None:
+                code, _ = booking_result(repeated)
+                uow.audit.append(audit.event(now, AuditAction.REPEATED, code, new_appointment_id=repeated.id))
+                uow.commit()
+                log.info("appointment %s: UpdateAppointment repeated at %s by %r", repeated.id, facility.hsa_id, actor)
+                return repeated
             original, original_slot, time_type = self._existing(uow, facility, person_id, original_appointment_id)
             if not time_type.update_allowed:
                 raise DomainError(ResultCode.UPDATE_APPOINTMENT_IS_NOT_ALLOWED)
@@ -558,8 +662,14 @@ class Scheduling:
             others = uow.appointments.overlapping_active(facility.hsa_id, person_id, slot.start, slot.end)
             if any(a.id != original.id for a in others):
                 raise DomainError(ResultCode.USER_IS_ALREADY_OCCUPIED)
-            self._reserve(uow, slot)
-            uow.timeslots.release(original_slot.id)
+            # Touch the two slot rows in id order, so that concurrent rebookings between the same
+            # two slots cannot deadlock (the database takes a row lock at each UPDATE).
+            if str(original_slot.id) < str(slot.id):
+                uow.timeslots.release(original_slot.id)
+                self._reserve(uow, slot)
+            else:
+                self._reserve(uow, slot)
+                uow.timeslots.release(original_slot.id)
 
             new = Appointment(
                 id=uuid.uuid4(),
@@ -584,6 +694,8 @@ class Scheduling:
             original.replaced_by = new.id
             original.updated_at = now
             uow.appointments.save(original)
+            code, _ = booking_result(new)
+            uow.audit.append(audit.event(now, AuditAction.REBOOKED, code, new_appointment_id=new.id))
             uow.commit()
         log.info("appointment %s replaced by %s at %s by %r", original.id, new.id, facility.hsa_id, actor)
         return new
@@ -596,11 +708,30 @@ class Scheduling:
         appointment_id: uuid.UUID,
         reason_text: str | None = None,
         reason_code: Code | None = None,
+        consumer: str | None = None,
     ) -> Appointment:
-        """CancelAppointment: the slot is bookable again in the same transaction."""
-        with self._uow().writing() as uow:
+        """CancelAppointment: the slot is bookable again in the same transaction.
+
+        A repeat (the person's appointment was cancelled at most RETRY_WINDOW ago) answers OK again."""
+        audit = _Audit("CancelAppointment", actor, person_id, consumer, appointment_id=appointment_id)
+        with self._refusals_recorded(audit), self._uow().writing() as uow:
             facility = find_facility(uow, logical_address)
+            audit.facility_hsa_id = facility.hsa_id
+            self._require_valid_person(person_id)
+            uow.lock_person(person_id)
             now = self._now()
+            cancelled = uow.appointments.get(appointment_id)
+            if (
+                cancelled is not None
+                and self._owned(cancelled, facility, person_id)
+                and cancelled.state is AppointmentState.CANCELLED
+                and _within_retry_window(cancelled.updated_at, now)
+            ):
+                event = audit.event(now, AuditAction.REPEATED, ResultCode.OK, timeslot_id=cancelled.timeslot_id)
+                uow.audit.append(event)
+                uow.commit()
+                log.info("appointment %s: CancelAppointment repeated at %s by %r", cancelled.id, facility.hsa_id, actor)
+                return cancelled
             appointment, slot, time_type = self._existing(uow, facility, person_id, appointment_id)
             if not time_type.cancel_allowed:
                 raise DomainError(ResultCode.CANCEL_IS_NOT_ALLOWED)
@@ -614,16 +745,26 @@ class Scheduling:
             appointment.cancel_reason_code = reason_code
             appointment.updated_at = now
             uow.appointments.save(appointment)
+            uow.audit.append(audit.event(now, AuditAction.CANCELLED, ResultCode.OK, timeslot_id=slot.id))
             uow.commit()
         log.info("appointment %s cancelled at %s by %r", appointment.id, facility.hsa_id, actor)
         return appointment
 
     def confirm_appointment(
-        self, logical_address: str, actor: Actor, person_id: PersonId, appointment_id: uuid.UUID
+        self,
+        logical_address: str,
+        actor: Actor,
+        person_id: PersonId,
+        appointment_id: uuid.UUID,
+        consumer: str | None = None,
     ) -> Appointment:
         """ConfirmAppointment: preliminary -> confirmed (flow 4)."""
-        with self._uow().writing() as uow:
+        audit = _Audit("ConfirmAppointment", actor, person_id, consumer, appointment_id=appointment_id)
+        with self._refusals_recorded(audit), self._uow().writing() as uow:
             facility = find_facility(uow, logical_address)
+            audit.facility_hsa_id = facility.hsa_id
+            self._require_valid_person(person_id)
+            uow.lock_person(person_id)
             now = self._now()
             appointment = uow.appointments.get(appointment_id)
             if appointment is None or not self._owned(appointment, facility, person_id):
@@ -644,6 +785,7 @@ class Scheduling:
             appointment.status = AppointmentStatus.CONFIRMED
             appointment.updated_at = now
             uow.appointments.save(appointment)
+            uow.audit.append(audit.event(now, AuditAction.CONFIRMED, ResultCode.OK, timeslot_id=slot.id))
             uow.commit()
         log.info("appointment %s confirmed at %s by %r", appointment.id, facility.hsa_id, actor)
         return appointment
@@ -656,6 +798,7 @@ class Scheduling:
         """GetAppointment: None unless the id is the person's ACTIVE appointment at this unit."""
         with self._uow() as uow:
             facility = find_facility(uow, logical_address)
+            self._require_valid_person(person_id)
             appointment = uow.appointments.get(appointment_id)
             if appointment is None or not self._owned(appointment, facility, person_id):
                 return None
@@ -679,6 +822,7 @@ class Scheduling:
         """GetAppointments: the person's ACTIVE appointments at the unit, ordered by start."""
         with self._uow() as uow:
             facility = find_facility(uow, logical_address)
+            self._require_valid_person(person_id)
             if from_date is not None and to_date is not None and to_date < from_date:
                 return []
             rows = uow.appointments.list_active(
@@ -697,8 +841,10 @@ class Scheduling:
 
     @staticmethod
     def _require_valid_person(person_id: PersonId) -> None:
-        if not person_id.is_valid:
-            raise DomainError(ResultCode.ERROR, INVALID_PERSON_ID)
+        """A personnummer or samordningsnummer: 12 digits, a real date, the right check digit."""
+        reason = person_id.problem()
+        if reason is not None:
+            raise DomainError(ResultCode.ERROR, f"{INVALID_PERSON_ID} ({reason})")
 
     @staticmethod
     def _owned(appointment: Appointment, facility: HealthcareFacility, person_id: PersonId) -> bool:
@@ -715,6 +861,30 @@ class Scheduling:
     def _reserve(uow: UnitOfWork, slot: Timeslot) -> None:
         if not uow.timeslots.reserve(slot.id):
             raise DomainError(ResultCode.REQUESTED_TIME_IS_ALREADY_RESERVED)
+
+    def _repeated_update(
+        self,
+        uow: UnitOfWork,
+        facility: HealthcareFacility,
+        person_id: PersonId,
+        original_appointment_id: uuid.UUID,
+        timeslot_id: uuid.UUID,
+        now: datetime,
+    ) -> Appointment | None:
+        """The new appointment when this UpdateAppointment has already taken effect, else None."""
+        original = uow.appointments.get(original_appointment_id)
+        if (
+            original is None
+            or not self._owned(original, facility, person_id)
+            or original.state is not AppointmentState.REPLACED
+            or original.replaced_by is None
+            or not _within_retry_window(original.updated_at, now)
+        ):
+            return None
+        new = uow.appointments.get(original.replaced_by)
+        if new is None or not new.is_active or new.timeslot_id != timeslot_id:
+            return None
+        return new
 
     def _existing(
         self,

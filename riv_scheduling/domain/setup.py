@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date
 
+from .audit import AuditAction, AuditEvent
 from .clock import stockholm_now, to_stockholm
 from .model import (
     Appointment,
@@ -191,6 +192,7 @@ class ClinicSetup:
             raise SetupError("invalid personId: a personnummer or samordningsnummer of 12 digits")
         with self._uow().writing() as uow:
             facility = self._facility(uow, facility_hsa_id)
+            uow.lock_person(person_id)
             slot = uow.timeslots.get(timeslot_id)
             if slot is None or slot.facility_hsa_id != facility.hsa_id:
                 raise SetupError(f"no timeslot {timeslot_id} at {facility.hsa_id}")
@@ -221,6 +223,20 @@ class ClinicSetup:
                 **appointment_details(time_type, slot),  # type: ignore[arg-type]
             )
             uow.appointments.add(appointment)
+            uow.audit.append(
+                AuditEvent(
+                    at=now,
+                    interaction="propose",  # the clinic's command, not a contract interaction
+                    action=AuditAction.PROPOSED,
+                    result_code=ResultCode.OK,
+                    facility_hsa_id=facility.hsa_id,
+                    person_id=person_id,
+                    actor=None,
+                    consumer_hsa_id=None,
+                    appointment_id=appointment.id,
+                    timeslot_id=slot.id,
+                )
+            )
             uow.commit()
         return appointment
 

@@ -19,14 +19,16 @@ from riv_scheduling.soap.interactions import INTERACTIONS
 
 @dataclass(frozen=True)
 class Call:
-    """What a handler gets besides the request: the domain and the addressed unit."""
+    """What a handler gets besides the request: the domain, the addressed unit and, for the
+    audit trail, the calling system's HSA-id (None in development mode)."""
 
     scheduling: Scheduling
     logical_address: str
+    consumer_hsa_id: str | None = None
 
 
 def _response(name: str, **values: Any) -> Any:
-    return INTERACTIONS[name].bindings.ELEMENTS[f"{name}Response"](**values)
+    return m.new(INTERACTIONS[name].bindings.ELEMENTS[f"{name}Response"], **values)
 
 
 def _optional_uuid(value: str | None, element: str) -> uuid.UUID | None:
@@ -129,6 +131,7 @@ def confirm_appointment(call: Call, req: Any) -> Any:
         m.to_actor(req.actor),
         m.to_person_id(req.personId),
         m.to_uuid(req.appointmentId, "appointmentId"),
+        consumer=call.consumer_hsa_id,
     )
     return _response("ConfirmAppointment", resultCode=ResultCode.OK.value)
 
@@ -141,6 +144,7 @@ def make_appointment(call: Call, req: Any) -> Any:
         m.to_uuid(req.timeslotId, "timeslotId"),
         req.reasonText,
         m.to_code(req.reasonCode),
+        consumer=call.consumer_hsa_id,
     )
     code, text = booking_result(appointment)
     return _response(
@@ -157,6 +161,7 @@ def update_appointment(call: Call, req: Any) -> Any:
         m.to_uuid(req.timeslotId, "timeslotId"),
         req.reasonText,
         m.to_code(req.reasonCode),
+        consumer=call.consumer_hsa_id,
     )
     code, text = booking_result(appointment)
     return _response(
@@ -172,6 +177,7 @@ def cancel_appointment(call: Call, req: Any) -> Any:
         m.to_uuid(req.appointmentId, "appointmentId"),
         req.reasonText,
         m.to_code(req.reasonCode),
+        consumer=call.consumer_hsa_id,
     )
     return _response("CancelAppointment", resultCode=ResultCode.OK.value)
 

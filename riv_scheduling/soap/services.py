@@ -17,8 +17,10 @@ from spyne.model.fault import Fault
 from spyne.protocol.soap import Soap11
 from spyne.server.wsgi import WsgiApplication
 
+from riv_scheduling.access import CONSUMER_HSA_ID_KEY
 from riv_scheduling.bindings import itintegration_registry_1_0 as registry
 from riv_scheduling.domain import DomainError, Scheduling, UnknownHealthcareFacility
+from riv_scheduling.soap.codec import FastSoap11
 from riv_scheduling.soap.handlers import Call
 from riv_scheduling.soap.interactions import Interaction
 from riv_scheduling.soap.mapping import RequestError
@@ -56,7 +58,8 @@ def build_application(
     with_result_code = _has_result_code(interaction)
 
     def invoke(ctx: Any, request: Any) -> Any:
-        call = Call(scheduling, ctx.transport.req_env[LOGICAL_ADDRESS_KEY])
+        env = ctx.transport.req_env
+        call = Call(scheduling, env[LOGICAL_ADDRESS_KEY], env.get(CONSUMER_HSA_ID_KEY))
         try:
             return handler(call, request)
         except DomainError as exc:
@@ -95,7 +98,7 @@ def build_application(
         tns=interaction.wsdl_ns,
         name=f"{interaction.name}ResponderService",
         in_protocol=PreparsedSoap11(validator=None),
-        out_protocol=Soap11(),
+        out_protocol=FastSoap11(),  # Spyne's Soap11 with a precompiled response writer
     )
     # Spyne dispatches on {app tns}name; RIV bodies are in the Responder namespace.
     methods = app.interface.service_method_map

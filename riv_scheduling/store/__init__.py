@@ -1,6 +1,17 @@
-"""The SQLAlchemy store: tables, repositories and the UnitOfWork the domain runs in."""
+"""The SQLAlchemy store: tables, repositories, migrations and the UnitOfWork the domain runs in."""
 
 from .engine import DEFAULT_URL, SqlUnitOfWork, Store, open_store
+from .schema import SchemaAhead, SchemaBehind, SchemaError, SchemaStatus
 from .tables import metadata
 
-__all__ = ["DEFAULT_URL", "SqlUnitOfWork", "Store", "metadata", "open_store"]
+__all__ = [
+    "DEFAULT_URL",
+    "SchemaAhead",
+    "SchemaBehind",
+    "SchemaError",
+    "SchemaStatus",
+    "SqlUnitOfWork",
+    "Store",
+    "metadata",
+    "open_store",
+]

@@ -2,36 +2,53 @@
 
 SQLite (the default) is made safe for threads and processes: WAL journal, a 30 s busy timeout,
 and `BEGIN IMMEDIATE` for writing units of work so writers queue up instead of failing with
-"database is locked". The no-double-booking rule itself is the conditional UPDATE in
+"database is locked". `synchronous = FULL`: a commit is on disk (the WAL is fsynced) before it
+returns, so an OK the producer sends survives a power cut; NORMAL would only survive a crash of
+the process. The no-double-booking rule itself is the conditional UPDATE in
 `TimeslotRepo.reserve`, which holds on any backend.
+
+PostgreSQL runs at READ COMMITTED; changes for one person are serialised by a transaction-level
+advisory lock (`SqlUnitOfWork.lock_person`), which SQLite's single writer gives for free.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import weakref
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Connection, Engine, RootTransaction, create_engine, event, select
+from sqlalchemy import Connection, Engine, RootTransaction, create_engine, event, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
+from riv_scheduling.domain import PersonId
+
+from . import schema
 from .repositories import (
     AppointmentRepo,
     AssignmentRepo,
+    AuditRepo,
     FacilityRepo,
     HealthcareServiceRepo,
     PractitionerRepo,
     TimeslotRepo,
     TimeTypeRepo,
 )
-from .tables import healthcare_facility, metadata
+from .tables import healthcare_facility
 
 DEFAULT_URL = "sqlite:///riv-scheduling.db"
 BUSY_TIMEOUT_S = 30
 _WRITE = "riv_scheduling_write"  # execution option: this transaction will write
+_PERSON_LOCK_SPACE = 0x52495601  # first key of pg_advisory_xact_lock(int, int): "RIV\x01"
+
+
+def person_lock_key(person_id: PersonId) -> int:
+    """A stable signed 32-bit key for the person (collisions only serialise two persons)."""
+    digest = hashlib.blake2b(f"{person_id.root}|{person_id.extension}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 class SqlUnitOfWork:
@@ -44,6 +61,7 @@ class SqlUnitOfWork:
     appointments: AppointmentRepo
     healthcare_services: HealthcareServiceRepo
     assignments: AssignmentRepo
+    audit: AuditRepo
 
     def __init__(self, store: Store) -> None:
         self._store = store
@@ -78,7 +96,20 @@ class SqlUnitOfWork:
         self.appointments = AppointmentRepo(conn)
         self.healthcare_services = HealthcareServiceRepo(conn)
         self.assignments = AssignmentRepo(conn)
+        self.audit = AuditRepo(conn)
         return self
+
+    def lock_person(self, person_id: PersonId) -> None:
+        """Serialise this person's changes until the transaction ends (see the port)."""
+        if self._conn is None:
+            raise RuntimeError("unit of work not entered")
+        if self._conn.dialect.name == "postgresql":
+            self._conn.execute(
+                text("SELECT pg_advisory_xact_lock(:space, :key)"),
+                {"space": _PERSON_LOCK_SPACE, "key": person_lock_key(person_id)},
+            )
+        # SQLite: writing units of work run one at a time already (BEGIN IMMEDIATE). Other
+        # backends are not supported for serving (docs/operations.md).
 
     def commit(self) -> None:
         if self._tx is None:
@@ -114,12 +145,60 @@ class Store:
     def url(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)
 
+    def _schema_connection(self) -> Connection:
+        conn = self.engine.connect()
+        conn.execution_options(**{_WRITE: True})
+        return conn
+
     def create_schema(self) -> None:
-        """Create missing tables; safe when several workers start at once (one writer at a time)."""
+        """An empty database gets the current schema straight from `metadata` (and is stamped as
+        migrated); a current one is left alone; one behind or ahead raises SchemaBehind or
+        SchemaAhead. Safe when several workers start at once. Production: `upgrade()`."""
+        lock = self._serial_lock
+        if lock is not None:
+            lock.acquire()
+        try:
+            with self._schema_connection() as conn, conn.begin():
+                schema.create(conn, self.url)
+        finally:
+            if lock is not None:
+                lock.release()
+
+    def schema_status(self) -> schema.SchemaStatus:
+        """"empty", "current", "behind" (run `riv-scheduling db upgrade`) or "ahead"."""
         with self.engine.connect() as conn:
-            conn.execution_options(**{_WRITE: True})
-            with conn.begin():
-                metadata.create_all(conn)
+            return schema.status(conn)[0]
+
+    def schema_revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            return schema.status(conn)[1]
+
+    def upgrade(self) -> tuple[str | None, str]:
+        """Migrate the database to the current schema, in one transaction (alembic); returns the
+        revisions before and after. Any database: empty, made by an older version, or current."""
+        lock = self._serial_lock
+        if lock is not None:
+            lock.acquire()
+        try:
+            with self._schema_connection() as conn, conn.begin():
+                return schema.upgrade(conn, self.url)
+        finally:
+            if lock is not None:
+                lock.release()
+
+    def ensure_schema(self) -> None:
+        """What `serve` needs before it starts: an empty database is upgraded to the current
+        schema; a current one is used as it is; otherwise SchemaBehind (its message names the
+        command to run) or SchemaAhead."""
+        with self._schema_connection() as conn, conn.begin():
+            schema.lock(conn)
+            state, revision = schema.status(conn)
+        if state == "empty":
+            self.upgrade()
+        elif state == "behind":
+            raise schema.SchemaBehind(self.url, revision, schema.head_revision())
+        elif state == "ahead":
+            raise schema.SchemaAhead(self.url, revision, schema.head_revision())
 
     def uow(self) -> SqlUnitOfWork:
         """A new unit of work: pass `store.uow` as the factory to Scheduling."""
@@ -147,6 +226,7 @@ def _configure_sqlite(engine: Engine) -> None:
             cursor.execute("PRAGMA foreign_keys = ON")
             if engine.url.database not in (None, "", ":memory:"):
                 cursor.execute("PRAGMA journal_mode = WAL")
+                cursor.execute("PRAGMA synchronous = FULL")  # an OK is on disk (see above)
         finally:
             cursor.close()
 

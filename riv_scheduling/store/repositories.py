@@ -13,11 +13,14 @@ from sqlalchemy import Connection, Row, and_, delete, false, insert, or_, select
 from riv_scheduling.domain import (
     SNOMED_CT_OID,
     STOCKHOLM,
+    Actor,
     Appointment,
     AppointmentRule,
     AppointmentState,
     AppointmentStatus,
     Assignment,
+    AuditAction,
+    AuditEvent,
     Code,
     HealthcareFacility,
     HealthcareService,
@@ -28,6 +31,7 @@ from riv_scheduling.domain import (
     ReasonRequired,
     Reference,
     Resource,
+    ResultCode,
     Timeslot,
     TimeType,
 )
@@ -35,6 +39,7 @@ from riv_scheduling.domain import (
 from .tables import (
     appointment,
     assignment,
+    audit_event,
     facility_practitioner,
     healthcare_facility,
     healthcare_service,
@@ -832,3 +837,75 @@ class AppointmentRepo:
         conditions.append(and_(timeslot.c.start_utc < to_db(end), timeslot.c.end_utc > to_db(start)))
         q = select(appointment).join(timeslot, timeslot.c.id == appointment.c.timeslot_id).where(*conditions)
         return [self._appointment(r) for r in self._conn.execute(q)]
+
+
+def _clip(value: str | None, length: int) -> str | None:
+    """Values from a request kept within their column (an invalid identity number may be long)."""
+    return value[:length] if value is not None else None
+
+
+class AuditRepo:
+    """The append-only audit trail: `append` and reads; there is no update or delete."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def append(self, e: AuditEvent) -> None:
+        self._conn.execute(
+            insert(audit_event).values(
+                at_utc=to_db(e.at),
+                interaction=e.interaction,
+                action=e.action.value,
+                result_code=e.result_code.value,
+                facility_hsa_id=_clip(e.facility_hsa_id, 64),
+                person_root=_clip(e.person_id.root, 64) if e.person_id else None,
+                person_extension=_clip(e.person_id.extension, 64) if e.person_id else None,
+                actor_root=_clip(e.actor.id_root, 64) if e.actor else None,
+                actor_extension=_clip(e.actor.id_extension, 64) if e.actor else None,
+                actor_type=_clip(e.actor.type_code, 64) if e.actor else None,
+                consumer_hsa_id=_clip(e.consumer_hsa_id, 64),
+                appointment_id=str(e.appointment_id) if e.appointment_id else None,
+                new_appointment_id=str(e.new_appointment_id) if e.new_appointment_id else None,
+                timeslot_id=str(e.timeslot_id) if e.timeslot_id else None,
+                detail=e.detail,
+            )
+        )
+
+    @staticmethod
+    def _event(row: Row[Any]) -> AuditEvent:
+        person = PersonId(row.person_root, row.person_extension) if row.person_extension is not None else None
+        actor = Actor(row.actor_root, row.actor_extension, row.actor_type) if row.actor_root is not None else None
+        return AuditEvent(
+            at=from_db(row.at_utc),
+            interaction=row.interaction,
+            action=AuditAction(row.action),
+            result_code=ResultCode(row.result_code),
+            facility_hsa_id=row.facility_hsa_id,
+            person_id=person,
+            actor=actor,
+            consumer_hsa_id=row.consumer_hsa_id,
+            appointment_id=uuid.UUID(row.appointment_id) if row.appointment_id else None,
+            new_appointment_id=uuid.UUID(row.new_appointment_id) if row.new_appointment_id else None,
+            timeslot_id=uuid.UUID(row.timeslot_id) if row.timeslot_id else None,
+            detail=row.detail,
+            id=row.id,
+        )
+
+    def _select(self, *conditions: Any) -> list[AuditEvent]:
+        q = select(audit_event).where(*conditions).order_by(audit_event.c.at_utc, audit_event.c.id)
+        return [self._event(r) for r in self._conn.execute(q)]
+
+    def for_appointments(self, appointment_ids: Collection[uuid.UUID]) -> list[AuditEvent]:
+        found: dict[int, AuditEvent] = {}
+        for batch in _chunks(sorted(str(i) for i in appointment_ids)):
+            for e in self._select(
+                or_(audit_event.c.appointment_id.in_(batch), audit_event.c.new_appointment_id.in_(batch))
+            ):
+                found[e.id or 0] = e
+        return sorted(found.values(), key=lambda e: (e.at, e.id or 0))
+
+    def for_person(self, person_id: PersonId) -> list[AuditEvent]:
+        return self._select(
+            audit_event.c.person_extension == person_id.extension,
+            audit_event.c.person_root == person_id.root,
+        )

@@ -12,6 +12,7 @@ filtered on (time type <-> care service) are tables. Appointment rules are JSON 
 from __future__ import annotations
 
 from sqlalchemy import (
+    DDL,
     Boolean,
     CheckConstraint,
     Column,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    event,
 )
 from sqlalchemy.types import JSON
 
@@ -192,3 +194,55 @@ appointment = Table(
     Index("ix_appointment_person", "person_extension", "facility_hsa_id", "state"),
     Index("ix_appointment_timeslot", "timeslot_id"),
 )
+
+
+# The audit trail (riv_scheduling.domain.audit): append-only. No foreign keys: a refusal may name
+# an appointment or slot that does not exist, and an event must outlive anything it names.
+audit_event = Table(
+    "audit_event",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),  # order of appending
+    Column("at_utc", DateTime, nullable=False),
+    Column("interaction", String(40), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("result_code", String(40), nullable=False),
+    Column("facility_hsa_id", HSA, nullable=False),
+    Column("person_root", String(64)),
+    Column("person_extension", String(64)),
+    Column("actor_root", String(64)),
+    Column("actor_extension", String(64)),
+    Column("actor_type", String(64)),
+    Column("consumer_hsa_id", HSA),
+    Column("appointment_id", UUID36),
+    Column("new_appointment_id", UUID36),
+    Column("timeslot_id", UUID36),
+    Column("detail", Text),
+    Index("ix_audit_event_person", "person_extension", "person_root"),
+    Index("ix_audit_event_appointment", "appointment_id"),
+    Index("ix_audit_event_new_appointment", "new_appointment_id"),
+)
+
+# The database itself refuses to change or remove an audit event. The same statements are in the
+# migration that creates the table (riv_scheduling/migrations/versions/0002_audit_event.py).
+APPEND_ONLY_POSTGRESQL = (
+    """CREATE FUNCTION audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION USING MESSAGE = 'audit_event is append-only: ' || TG_OP || ' refused';
+END
+$$""",
+    """CREATE TRIGGER audit_event_no_update_or_delete BEFORE UPDATE OR DELETE ON audit_event
+    FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()""",
+    """CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_event
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only()""",
+)
+APPEND_ONLY_SQLITE = (
+    """CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event
+BEGIN SELECT RAISE(ABORT, 'audit_event is append-only: UPDATE refused'); END""",
+    """CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event
+BEGIN SELECT RAISE(ABORT, 'audit_event is append-only: DELETE refused'); END""",
+)
+
+for _statement in APPEND_ONLY_POSTGRESQL:
+    event.listen(audit_event, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
+for _statement in APPEND_ONLY_SQLITE:
+    event.listen(audit_event, "after_create", DDL(_statement).execute_if(dialect="sqlite"))

@@ -13,6 +13,7 @@ from riv_scheduling.domain import (
     Appointment,
     AppointmentState,
     Assignment,
+    AuditEvent,
     HealthcareFacility,
     HealthcareService,
     PersonId,
@@ -33,6 +34,7 @@ class Data:
     appointments: dict[uuid.UUID, Appointment] = field(default_factory=dict)
     services: dict[str, HealthcareService] = field(default_factory=dict)
     assignments: dict[tuple[str, str, str, str], Assignment] = field(default_factory=dict)
+    audit: list[AuditEvent] = field(default_factory=list)
 
 
 class FakeDatabase:
@@ -290,6 +292,18 @@ class Appointments(_Repo):
         ]
 
 
+class Audit(_Repo):
+    def append(self, event: AuditEvent) -> None:
+        self.d.audit.append(replace(event, id=len(self.d.audit) + 1))
+
+    def for_appointments(self, appointment_ids: Collection[uuid.UUID]) -> list[AuditEvent]:
+        ids = set(appointment_ids)
+        return [e for e in self.d.audit if e.appointment_id in ids or e.new_appointment_id in ids]
+
+    def for_person(self, person_id: PersonId) -> list[AuditEvent]:
+        return [e for e in self.d.audit if e.person_id == person_id]
+
+
 class FakeUnitOfWork:
     def __init__(self, db: FakeDatabase) -> None:
         self._db = db
@@ -309,7 +323,12 @@ class FakeUnitOfWork:
         self.appointments = Appointments(self._data)
         self.healthcare_services = HealthcareServices(self._data)
         self.assignments = Assignments(self._data)
+        self.audit = Audit(self._data)
+        self.locked: list[PersonId] = []
         return self
+
+    def lock_person(self, person_id: PersonId) -> None:
+        self.locked.append(person_id)
 
     def commit(self) -> None:
         assert self.write, "commit in a unit of work not marked writing()"

@@ -1,18 +1,28 @@
+"""Every store test runs on SQLite and on PostgreSQL (see store_pg.py for when PostgreSQL skips)."""
+
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from store_pg import BACKENDS, database_url
 from store_world import build_clinic, fixed_clock
 
 from riv_scheduling.domain import ClinicSetup, Scheduling
 from riv_scheduling.store import Store, open_store
 
 
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'scheduling.db'}"
+def db_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    with database_url(backend, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -30,3 +40,20 @@ def setup(store: Store) -> ClinicSetup:
 @pytest.fixture
 def scheduling(store: Store, setup: ClinicSetup) -> Scheduling:
     return Scheduling(store.uow, clock=fixed_clock)
+
+
+@pytest.fixture
+def cli() -> Iterator[Callable[[list[str]], int]]:
+    """`riv-scheduling ...` in this process; the logging set-up it does is undone afterwards."""
+    from riv_scheduling.cli import main
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield main
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def only_sqlite(store: Store) -> None:
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite-specific behaviour")

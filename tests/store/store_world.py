@@ -29,7 +29,7 @@ H = timedelta(hours=1)
 LAKARBESOK = TimeType("LAKARBESOK", "Läkarbesök", True, True, H, 24 * H, 24 * H)
 SSKBESOK = TimeType("SSKBESOK", "Sjuksköterskebesök", True, True, timedelta(0), timedelta(0), timedelta(0))
 TOLVAN = PersonId(PERSONNUMMER_OID, "191212121212")  # Skatteverket test personnummer
-OTHER = PersonId(PERSONNUMMER_OID, "199001012380")
+OTHER = PersonId(PERSONNUMMER_OID, "198112289874")
 CITIZEN = Actor(PERSONNUMMER_OID, "191212121212", "116154003")
 
 
@@ -92,3 +92,81 @@ def race_make_appointment(url: str, slot_id: str, extension: str, barrier: Any, 
             results.put(f"{type(e).__name__}: {e}")
     finally:
         store.dispose()
+
+
+def race_same_person(url: str, slot_id: str, extension: str, barrier: Any, results: Any) -> None:
+    """Worker process: the same person books one of two overlapping slots at the same moment."""
+    store = open_store(url)
+    try:
+        scheduling = Scheduling(store.uow, clock=fixed_clock)
+        barrier.wait(timeout=60)
+        try:
+            scheduling.make_appointment(NORR, CITIZEN, PersonId(PERSONNUMMER_OID, extension), uuid.UUID(slot_id))
+            results.put("OK")
+        except DomainError as e:
+            results.put(e.code.value)
+        except Exception as e:
+            results.put(f"{type(e).__name__}: {e}")
+    finally:
+        store.dispose()
+
+
+def churn(
+    url: str, slot_ids: list[str], persons: list[str], seed: int, threads: int, ops: int, deadline: float
+) -> dict[str, int]:
+    """Threads randomly booking, rebooking and cancelling for a few shared persons over a few slots,
+    until `ops` each or the wall-clock `deadline` (time.time()); returns the outcome counts."""
+    import random
+    import threading
+    import time
+    from collections import Counter
+
+    store = open_store(url)
+    scheduling = Scheduling(store.uow, clock=fixed_clock)
+    outcomes: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def run(n: int) -> None:
+        rng = random.Random(seed * 1000 + n)
+        for _ in range(ops):
+            if time.time() > deadline:
+                break
+            person = PersonId(PERSONNUMMER_OID, rng.choice(persons))
+            target = uuid.UUID(rng.choice(slot_ids))
+            op = rng.choices(("make", "update", "cancel"), weights=(45, 35, 20))[0]
+            try:
+                if op == "make":
+                    scheduling.make_appointment(NORR, CITIZEN, person, target)
+                else:
+                    held = scheduling.appointments(NORR, person)
+                    if not held:
+                        op = "make"
+                        scheduling.make_appointment(NORR, CITIZEN, person, target)
+                    elif op == "update":
+                        original = rng.choice(held).appointment.id
+                        scheduling.update_appointment(NORR, CITIZEN, person, original, target)
+                    else:
+                        scheduling.cancel_appointment(NORR, CITIZEN, person, rng.choice(held).appointment.id)
+                result = f"{op} OK"
+            except DomainError as e:
+                result = f"{op} {e.code.value}"
+            except Exception as e:  # a technical error: the test fails on it
+                result = f"{op} EXCEPTION {type(e).__name__}: {e}"
+            with lock:
+                outcomes[result] += 1
+
+    workers = [threading.Thread(target=run, args=(n,)) for n in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    store.dispose()
+    return dict(outcomes)
+
+
+def churn_process(args: tuple[Any, ...], results: Any) -> None:
+    """Worker process around `churn`."""
+    try:
+        results.put(churn(*args))
+    except BaseException as e:
+        results.put({f"process EXCEPTION {type(e).__name__}: {e}": 1})

@@ -6,6 +6,7 @@ import multiprocessing
 import threading
 from collections import Counter
 
+from sqlalchemy import text
 from store_world import CITIZEN, NORR, SSKBESOK, add_slot, at, fixed_clock, person_no, race_make_appointment
 
 from riv_scheduling.domain import ClinicSetup, DomainError, Scheduling
@@ -17,9 +18,9 @@ PROCESSES = 4
 
 def booked_and_rows(store: Store, slot_id: object) -> tuple[int, int]:
     with store.engine.connect() as conn:
-        booked = conn.exec_driver_sql("SELECT booked FROM timeslot WHERE id = ?", (str(slot_id),)).scalar_one()
-        rows = conn.exec_driver_sql(
-            "SELECT count(*) FROM appointment WHERE timeslot_id = ?", (str(slot_id),)
+        booked = conn.execute(text("SELECT booked FROM timeslot WHERE id = :id"), {"id": str(slot_id)}).scalar_one()
+        rows = conn.execute(
+            text("SELECT count(*) FROM appointment WHERE timeslot_id = :id"), {"id": str(slot_id)}
         ).scalar_one()
     return booked, rows
 

@@ -7,7 +7,7 @@ import uuid
 from collections import Counter
 from datetime import date, timedelta
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from store_world import CITIZEN, NORR, NOW, SODER, TOLVAN, add_slot, at, fixed_clock, person_no
 
 from riv_scheduling.domain import (
@@ -194,8 +194,8 @@ def test_group_slot_racers_get_exactly_capacity_bookings(store: Store, setup: Cl
         t.join(timeout=120)
     assert Counter(outcomes) == {"OK": capacity, "REQUESTED_TIME_IS_ALREADY_RESERVED": 5}
     with store.engine.connect() as conn:
-        booked = conn.exec_driver_sql("SELECT booked FROM timeslot WHERE id = ?", (str(slot.id),)).scalar_one()
-        rows = conn.exec_driver_sql(
-            "SELECT count(*) FROM appointment WHERE timeslot_id = ?", (str(slot.id),)
+        booked = conn.execute(text("SELECT booked FROM timeslot WHERE id = :id"), {"id": str(slot.id)}).scalar_one()
+        rows = conn.execute(
+            text("SELECT count(*) FROM appointment WHERE timeslot_id = :id"), {"id": str(slot.id)}
         ).scalar_one()
     assert (booked, rows) == (capacity, capacity)

@@ -1,0 +1,153 @@
+"""Migrations: `db upgrade` gives exactly `metadata`'s schema on SQLite and PostgreSQL, from any start."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+from store_world import CITIZEN, NORR, TOLVAN, add_slot, at, build_clinic, fixed_clock
+
+from riv_scheduling.domain import Scheduling
+from riv_scheduling.store import SchemaAhead, SchemaBehind, Store, metadata
+from riv_scheduling.store.repositories import AuditRepo
+from riv_scheduling.store.schema import BASELINE_REVISION, alembic_config, head_revision
+
+
+def differences(store: Store) -> list[object]:
+    with store.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": True})
+        return list(compare_metadata(context, metadata))
+
+
+def to_revision(store: Store, revision: str) -> None:
+    with store.engine.begin() as conn:
+        command.upgrade(alembic_config(conn), revision)
+
+
+def test_upgrade_gives_exactly_the_metadata_schema(store: Store) -> None:
+    assert store.schema_status() == "empty"
+    assert store.upgrade() == (None, head_revision())
+    assert differences(store) == []
+    assert store.schema_status() == "current"
+    assert store.upgrade() == (head_revision(), head_revision())  # repeating is harmless
+
+
+def test_create_schema_gives_the_same_schema_and_counts_as_current(store: Store) -> None:
+    store.create_schema()
+    assert differences(store) == []
+    assert (store.schema_status(), store.schema_revision()) == ("current", head_revision())
+
+
+def test_downgrade_to_nothing_and_up_again(store: Store) -> None:
+    store.upgrade()
+    with store.engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "base")
+    assert set(inspect(store.engine).get_table_names()) <= {"alembic_version"}
+    store.upgrade()
+    assert differences(store) == []
+
+
+def test_a_database_from_before_migrations_is_behind_and_upgrades_keeping_its_data(store: Store) -> None:
+    # What create_schema() made before migrations existed: the baseline's tables, no alembic_version.
+    to_revision(store, BASELINE_REVISION)
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE alembic_version")
+        conn.execute(
+            text("INSERT INTO healthcare_facility (hsa_id, hsa_key, name, information, condition_to_confirm, "
+                 "related_facilities) VALUES ('SE1-X', 'se1-x', 'Old', '[]', '[]', '[]')")
+        )
+    assert store.schema_status() == "behind"
+    with pytest.raises(SchemaBehind) as info:
+        store.ensure_schema()
+    assert f"riv-scheduling db upgrade --db {store.url}" in str(info.value)
+    with pytest.raises(SchemaBehind):
+        store.create_schema()
+    assert store.upgrade() == (None, head_revision())
+    assert store.schema_status() == "current" and differences(store) == []
+    assert not store.is_empty()
+
+
+def test_a_database_at_an_older_revision_is_behind(store: Store) -> None:
+    to_revision(store, BASELINE_REVISION)
+    assert (store.schema_status(), store.schema_revision()) == ("behind", BASELINE_REVISION)
+    with pytest.raises(SchemaBehind, match="at revision 0001"):
+        store.ensure_schema()
+    store.upgrade()
+    store.ensure_schema()
+
+
+def test_an_unknown_revision_is_ahead(store: Store) -> None:
+    store.upgrade()
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+    assert store.schema_status() == "ahead"
+    for action in (store.ensure_schema, store.create_schema, store.upgrade):
+        with pytest.raises(SchemaAhead):
+            action()
+
+
+def test_ensure_schema_upgrades_an_empty_database(store: Store) -> None:
+    store.ensure_schema()
+    assert store.schema_status() == "current" and store.is_empty()
+
+
+def test_workers_upgrading_at_once_do_not_collide(store: Store, db_url: str) -> None:
+    from riv_scheduling.store import open_store
+
+    stores = [open_store(db_url) for _ in range(4)]
+    barrier = threading.Barrier(len(stores))
+    errors: list[BaseException] = []
+
+    def run(s: Store) -> None:
+        barrier.wait()
+        try:
+            s.ensure_schema()
+        except BaseException as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    for s in stores:
+        s.dispose()
+    assert errors == []
+    assert store.schema_status() == "current"
+
+
+@pytest.mark.parametrize("how", ["create_schema", "upgrade"])
+def test_the_database_refuses_to_change_or_remove_audit_events(store: Store, how: str) -> None:
+    getattr(store, how)()
+    setup = build_clinic(store)
+    Scheduling(store.uow, clock=fixed_clock).make_appointment(NORR, CITIZEN, TOLVAN, add_slot(setup, at(1, 10)).id)
+    statements = ["UPDATE audit_event SET result_code = 'ERROR'", "DELETE FROM audit_event"]
+    if store.engine.dialect.name == "postgresql":
+        statements.append("TRUNCATE audit_event")
+    for statement in statements:
+        with pytest.raises(Exception, match="append-only"), store.engine.begin() as conn:
+            conn.exec_driver_sql(statement)
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT result_code FROM audit_event").scalars().all() == ["OK"]
+
+
+def test_the_audit_repository_has_no_way_to_change_an_event() -> None:
+    public = {name for name in dir(AuditRepo) if not name.startswith("_")}
+    assert public == {"append", "for_appointments", "for_person"}
+
+
+def test_cli_db_upgrade_and_status(
+    store: Store, db_url: str, capsys: pytest.CaptureFixture[str], cli: Callable[[list[str]], int]
+) -> None:
+    assert cli(["db", "status", "--db", db_url]) == 1
+    assert cli(["db", "upgrade", "--db", db_url]) == 0
+    assert f"upgraded from no revision to revision {head_revision()}" in capsys.readouterr().out
+    assert cli(["db", "upgrade", "--db", db_url]) == 0
+    assert "already at the current schema" in capsys.readouterr().out
+    assert cli(["db", "status", "--db", db_url]) == 0
+    assert ": current (database revision" in capsys.readouterr().out
