@@ -6,17 +6,27 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from riv_scheduling import logs
 
 log = logging.getLogger("riv_scheduling")
 
 
+class CommandError(Exception):
+    """A refusal the command line reports in one line (exit code 2)."""
+
+
 def _store(url: str | None):  # type: ignore[no-untyped-def]
-    from riv_scheduling.store import open_store
+    """The store at ``url``; an empty database gets the current schema, an outdated one is refused."""
+    from riv_scheduling.store import SchemaError, open_store
 
     store = open_store(url)
-    store.create_schema()
+    try:
+        store.ensure_schema()
+    except SchemaError as exc:
+        store.dispose()
+        raise CommandError(str(exc)) from None
     return store
 
 
@@ -33,6 +43,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if any(tls_args) and not all(tls_args):
         print("riv-scheduling serve: --tls-cert, --tls-key and --client-ca go together", file=sys.stderr)
         return 2
+    if args.workers is not None:
+        return _serve_workers(args)
     if args.access and not all(tls_args):
         print("riv-scheduling serve: --access needs mutual TLS (--tls-cert, --tls-key, --client-ca):"
               " the consumer is identified by its client certificate", file=sys.stderr)
@@ -77,6 +89,81 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve_workers(args: argparse.Namespace) -> int:
+    """``serve --workers N``: gunicorn, N worker processes with a few threads each (plain HTTP)."""
+    if args.workers < 1:
+        print("riv-scheduling serve: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if args.tls_cert or args.access:
+        print("riv-scheduling serve: --workers runs plain HTTP only: the consumer's identity comes from"
+              " its TLS client certificate, which the worker server does not hand to the producer."
+              " For mutual TLS (and --access) run without --workers (one process), or terminate TLS"
+              " in a load balancer in front of the workers (see README, 'Production')", file=sys.stderr)
+        return 2
+    try:
+        from gunicorn.app.base import BaseApplication
+    except ImportError:
+        print("riv-scheduling serve: --workers needs gunicorn (pip install gunicorn)", file=sys.stderr)
+        return 2
+    from riv_scheduling.demo import load_demo
+    from riv_scheduling.soap.interactions import INTERACTIONS
+    from riv_scheduling.wsgi import create_app, settle_memory
+
+    log.warning("DEVELOPMENT MODE: plain HTTP, no client certificates, no access control;"
+                " anyone who reaches the port may book for anyone (see docs/security.md)")
+    store = _store(args.db)  # schema and demo data once, before the workers start
+    if store.is_empty() and not args.no_demo:
+        load_demo(store)
+        log.info("empty database: loaded the demo data set")
+    store.dispose()
+    paths = sorted(INTERACTIONS[name].path for name in _served())
+
+    def when_ready(server: Any) -> None:
+        host, port = server.LISTENERS[0].sock.getsockname()[:2]
+        print(f"riv-scheduling serving on http://{host}:{port} ({args.workers} worker processes)", flush=True)
+        for path in paths:
+            print(f"  http://{host}:{port}{path}?wsdl", flush=True)
+
+    def post_worker_init(worker: Any) -> None:
+        settle_memory()  # the producer (own engine) is built by now; freeze the start-up heap
+
+    class Workers(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            settings = {
+                "bind": [f"{args.host}:{args.port}"],
+                "workers": args.workers,
+                "worker_class": "gthread",
+                "threads": args.threads,
+                "preload_app": False,  # each worker imports and opens its own engine
+                "worker_connections": args.max_connections,
+                "keepalive": 5,
+                "graceful_timeout": 10,
+                "loglevel": args.log_level.lower(),
+                "when_ready": when_ready,
+                "post_worker_init": post_worker_init,
+                "proc_name": "riv-scheduling",
+                "control_socket_disable": True,  # gunicorn >= 25: no shared ~/.gunicorn/gunicorn.ctl
+            }
+            for key, value in settings.items():
+                if key in self.cfg.settings:
+                    self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return create_app(args.db, max_body=args.max_body)
+
+    try:
+        Workers().run()
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+def _served() -> list[str]:
+    from riv_scheduling.soap.handlers import HANDLERS
+
+    return list(HANDLERS)
+
+
 def cmd_units(args: argparse.Namespace) -> int:
     from riv_scheduling.domain import Scheduling
 
@@ -116,6 +203,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="connections served at once (default 256)")
     serve.add_argument("--log-format", choices=("kv", "json"), default="kv",
                        help="log lines as key=value pairs (default) or JSON")
+    serve.add_argument("--workers", type=int, default=None, metavar="N",
+                       help="serve with gunicorn and N worker processes (plain HTTP; default: one process,"
+                            " threaded server, with TLS support)")
+    serve.add_argument("--threads", type=int, default=4, metavar="N",
+                       help="threads per worker process with --workers (default 4)")
     serve.set_defaults(func=cmd_serve)
 
     units = sub.add_parser("units", help="list the care units this producer serves")
@@ -125,13 +217,19 @@ def build_parser() -> argparse.ArgumentParser:
     from riv_scheduling.clinic import commands as clinic_commands
 
     clinic_commands.register(sub)  # load, propose, withdraw, assign
+    __import__("riv_scheduling.store.commands", fromlist=["register"]).register(sub)  # db upgrade|status, audit
+    __import__("riv_scheduling.conformance.commands", fromlist=["register"]).register(sub)  # conformance, validate
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logs.configure(args.log_level)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except CommandError as exc:
+        print(f"riv-scheduling {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from lxml import etree
 from riv_scheduling.access import CLIENT_HSA_ID_KEY, CONSUMER_HSA_ID_KEY, AccessPolicy
 from riv_scheduling.domain import Scheduling
 from riv_scheduling.schemas import SCHEMA_DIR
-from riv_scheduling.soap import envelope
+from riv_scheduling.soap import codec, envelope
 from riv_scheduling.soap.handlers import HANDLERS
 from riv_scheduling.soap.interactions import INTERACTIONS, Interaction
 from riv_scheduling.soap.services import (
@@ -156,7 +156,7 @@ class Producer:
             return self._fault(start_response, "Server", "Technical error in the producer")
         status = captured.get("status", "500 Internal Server Error")
         if status.startswith("200") and self.validate_responses:
-            problem = self._check_response(interaction, out)
+            problem = self._check_response(interaction, out, inner.get(codec.OUT_DOCUMENT_KEY))
             if problem:
                 log.error("invalid %s response withheld: %s", interaction.name, problem)
                 return self._fault(start_response, "Server",
@@ -235,9 +235,12 @@ class Producer:
             raise envelope.EnvelopeError(f"Unreadable request body: {exc}") from None
         return bytes(out)
 
-    def _check_response(self, interaction: Interaction, out: bytes) -> str | None:
+    def _check_response(self, interaction: Interaction, out: bytes,
+                        tree: etree._Element | None = None) -> str | None:
+        """Why the response may not be sent (None: it validates). ``tree``: the document the
+        bytes were serialized from (no need to parse them again)."""
         try:
-            root = etree.fromstring(out)
+            root = tree if tree is not None else etree.fromstring(out)
             body = root.find(f"{{{envelope.SOAP11_NS}}}Body")
             payload = body[0] if body is not None and len(body) else None
             if payload is None or payload.tag != interaction.response_tag:

@@ -34,7 +34,7 @@ def wire(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wire]:
     thread.start()
     host, port = server.server_address[:2]
     try:
-        yield Wire(f"http://{host}:{port}", setup, scheduling)
+        yield Wire(f"http://{host}:{port}", setup, scheduling, store)
     finally:
         server.shutdown()
         server.server_close()

@@ -97,6 +97,7 @@ class Wire:
     base_url: str
     setup: ClinicSetup
     scheduling: Scheduling
+    store: Any = None
     clients: dict[str, Any] = field(default_factory=dict)
 
     def service(self, interaction: str) -> Any:
@@ -124,6 +125,17 @@ class Wire:
                 return response.status, response.read()
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read()
+
+    def backdate(self, appointment_id: str, hours: float) -> None:
+        """Move an appointment's last change into the past (as if time had passed since)."""
+        from sqlalchemy import select, update
+
+        from riv_scheduling.store.tables import appointment
+
+        with self.store.engine.begin() as conn:
+            row = appointment.c.id == appointment_id
+            changed = conn.execute(select(appointment.c.updated_at).where(row)).scalar_one()
+            conn.execute(update(appointment).where(row).values(updated_at=changed - timedelta(hours=hours)))
 
     def get(self, path: str) -> tuple[int, bytes]:
         try:

@@ -36,4 +36,4 @@ def test_book_rebook_and_cancel_scripts(wire: Wire) -> None:
          "--person", PERSONS[30], "--appointment", new_appointment],
         capture_output=True, text=True, timeout=120, cwd=EXAMPLES,
     )
-    assert again.returncode == 1 and "APPOINTMENT_IS_ALREADY_CANCELED" in again.stdout
+    assert again.returncode == 0 and again.stdout.strip() == "CancelAppointment: OK"  # retry-safe

@@ -9,6 +9,8 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
+import pytest
+import zeep.exceptions
 from soapwire import PERSONS, Slots, Wire, actor, hours, person
 
 P = iter(PERSONS[10:])  # a fresh person per test keeps the tests independent
@@ -52,6 +54,24 @@ def test_make_unknown_timeslot_is_error(wire: Wire) -> None:
     result = make(wire, next(P), str(uuid.uuid4()))
     assert_refused(result, "ERROR")
     assert result.appointmentId is None
+
+
+def test_make_repeated_by_the_same_person_returns_the_same_appointment(wire: Wire, slots: Slots) -> None:
+    pnr, slot = next(P), slots.make()
+    first = booked(wire, pnr, slot)
+    again = make(wire, pnr, slot)
+    assert (again.resultCode, again.appointmentId) == ("OK", first)
+    listed = wire.call("GetAppointments", actor=actor(pnr), personId=person(pnr))
+    assert [a.appointmentId for a in listed.appointment].count(first) == 1
+
+
+def test_update_repeated_returns_the_same_new_appointment(wire: Wire, slots: Slots) -> None:
+    pnr, target = next(P), slots.make()
+    original = booked(wire, pnr, slots.make())
+    first = update(wire, pnr, original, target)
+    again = update(wire, pnr, original, target)
+    assert first.resultCode == again.resultCode == "OK"
+    assert again.appointmentId == first.appointmentId
 
 
 def test_make_already_reserved(wire: Wire, slots: Slots) -> None:
@@ -183,11 +203,19 @@ def test_update_to_another_time_type_is_error(wire: Wire, slots: Slots) -> None:
 # -- CancelAppointment -------------------------------------------------------------------
 
 
-def test_cancel_twice(wire: Wire, slots: Slots) -> None:
-    pnr = next(P)
-    appointment = booked(wire, pnr, slots.make())
+def test_cancel_repeated_is_ok_within_the_retry_window_and_already_canceled_after_it(
+    wire: Wire, slots: Slots
+) -> None:
+    pnr, slot = next(P), slots.make()
+    appointment = booked(wire, pnr, slot)
     assert cancel(wire, pnr, appointment).resultCode == "OK"
+    assert cancel(wire, pnr, appointment).resultCode == "OK"  # the platform's retry: same outcome
+    taken = booked(wire, next(P), slot)  # the slot was freed once, and is now someone else's
+    wire.backdate(appointment, hours=1)  # outside the retry window
     assert_refused(cancel(wire, pnr, appointment), "APPOINTMENT_IS_ALREADY_CANCELED")
+    still = wire.call("GetAppointments", actor=actor(pnr), personId=person(pnr))
+    assert appointment not in [a.appointmentId for a in still.appointment]
+    assert taken
 
 
 def test_cancel_of_a_rebooked_appointment(wire: Wire, slots: Slots) -> None:
@@ -268,3 +296,13 @@ def test_search_with_both_time_type_and_care_service_is_error(wire: Wire) -> Non
                        endDateInclusive=(today + timedelta(days=3)).strftime("%Y%m%d"),
                        timeTypeCode="FRI", healthcareServiceCode="1234567")
     assert_refused(result, "ERROR")
+
+
+def test_an_invalid_personnummer_is_refused_with_a_clear_reason(wire: Wire, slots: Slots) -> None:
+    bad = "191212121213"  # wrong check digit
+    result = make(wire, bad, slots.make())
+    assert_refused(result, "ERROR")
+    assert "check digit" in result.resultText and bad not in result.resultText
+    with pytest.raises(zeep.exceptions.Fault) as caught:
+        wire.call("GetAppointments", actor=actor(bad), personId=person(bad))
+    assert "check digit" in caught.value.message

@@ -1,0 +1,225 @@
+"""Shared helpers of the benchmark scripts (not a test module): data set, envelopes, tables."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from riv_scheduling.domain import Actor, PersonId, Scheduling, TimeslotQuery
+from riv_scheduling.soap.interactions import INTERACTIONS
+
+UNIT = "SE2321000016-A1B2"  # the demo unit
+PNR = "191212121212"
+PERSONNUMMER = "1.2.752.129.2.1.3.1"
+SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
+REGISTRY = "urn:riv:itintegration:registry:1"
+CORE = "urn:riv:supportprocess:logistics:scheduling:2"
+CITIZEN = ("116154003", "1.2.752.116.2.1.1")
+
+
+def pnr(n: int) -> str:
+    """The n-th test personnummer 1912121xxxxC (valid check digit)."""
+    prefix = f"19121212{n % 1000:03d}" if n < 1000 else f"1912{1201 + n // 1000 % 28:04d}{n % 1000:03d}"
+    digits = prefix[2:]
+    total = 0
+    for i, ch in enumerate(digits):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return prefix + str((10 - total % 10) % 10)
+
+
+def _el(parent: etree._Element, ns: str, name: str, text: str | None = None) -> etree._Element:
+    e = etree.SubElement(parent, f"{{{ns}}}{name}")
+    if text is not None:
+        e.text = text
+    return e
+
+
+def _ii(parent: etree._Element, ns: str, name: str, root: str, ext: str) -> None:
+    e = _el(parent, ns, name)
+    _el(e, CORE, "root", root)
+    _el(e, CORE, "extension", ext)
+
+
+def envelope(name: str, unit: str = UNIT, person: str = PNR, **fields: str) -> bytes:
+    """A request envelope as a consumer sends it: LogicalAddress, actor, personId, then ``fields``.
+
+    ``fields`` are simple elements of the Responder namespace, in the order the schema wants;
+    ``actor``/``personId`` are added where the interaction has them."""
+    i = INTERACTIONS[name]
+    ns = i.responder_ns
+    env = etree.Element(f"{{{SOAP}}}Envelope", nsmap={"soapenv": SOAP})
+    header = _el(env, SOAP, "Header")
+    _el(header, REGISTRY, "LogicalAddress", unit)
+    body = _el(env, SOAP, "Body")
+    req = _el(body, ns, name)
+    cls = i.bindings.ELEMENTS[name]
+    for key in cls._type_info:
+        if key == "actor" and name != "GetAvailableTimeslots":
+            actor = _el(req, ns, "actor")
+            _ii(actor, CORE, "actorId", PERSONNUMMER, person)
+            at = _el(actor, CORE, "actorType")
+            _el(at, CORE, "code", CITIZEN[0])
+            _el(at, CORE, "codeSystem", CITIZEN[1])
+        elif key == "personId" and (name not in ("GetAvailableTimeslots",)):
+            _ii(req, ns, "personId", PERSONNUMMER, person)
+        elif key in fields:
+            _el(req, ns, key, fields[key])
+    return etree.tostring(env, xml_declaration=True, encoding="UTF-8")
+
+
+def actor(person: str = PNR) -> Actor:
+    return Actor(PERSONNUMMER, person, CITIZEN[0])
+
+
+def person_id(person: str = PNR) -> PersonId:
+    return PersonId(PERSONNUMMER, person)
+
+
+def free_slots(scheduling: Scheduling, unit: str = UNIT, days: int = 27, code: str | None = None) -> list[Any]:
+    today = date.today()
+    query = TimeslotQuery(today + timedelta(days=1), today + timedelta(days=days), time_type_code=code)
+    return scheduling.available_timeslots(unit, query)
+
+
+def window(days: int) -> dict[str, str]:
+    today = date.today()
+    return {"startDateInclusive": (today + timedelta(days=1)).strftime("%Y%m%d"),
+            "endDateInclusive": (today + timedelta(days=days)).strftime("%Y%m%d")}
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def machine() -> dict[str, Any]:
+    return {"python": sys.version.split()[0], "platform": platform.platform(), "cpus": os.cpu_count()}
+
+
+def table(headers: list[str], rows: list[list[Any]]) -> str:
+    cells = [[_fmt(c) for c in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
+    line = "| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)) + " |"
+    sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    body = ["| " + " | ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in cells]
+    return "\n".join([line, sep, *body])
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 100 else f"{value:.0f}"
+    return str(value)
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data, indent=2, default=str) + "\n")
+    print(f"wrote {path}")
+
+
+class Served:
+    """``riv-scheduling serve`` as a subprocess on 127.0.0.1 (a free port), stopped on exit."""
+
+    def __init__(self, db_url: str, workers: int | None, log: Path) -> None:
+        import re
+        import subprocess
+        import time
+        import urllib.request
+
+        cmd = [sys.executable, "-m", "riv_scheduling.cli", "--log-level", "WARNING", "serve",
+               "--host", "127.0.0.1", "--port", "0", "--db", db_url, "--no-demo"]
+        if workers:
+            cmd += ["--workers", str(workers)]
+        self.log = open(log, "wb")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"serve exited:\n{log.read_text()}")
+            found = re.search(r"serving on http://([0-9.]+):(\d+)", log.read_text())
+            if found:
+                self.host, self.port = found.group(1), int(found.group(2))
+                try:
+                    with urllib.request.urlopen(f"http://{self.host}:{self.port}"
+                                                f"{INTERACTIONS['MakeAppointment'].path}?wsdl", timeout=5):
+                        break
+                except OSError:
+                    pass
+            time.sleep(0.2)
+        else:
+            self.stop()
+            raise RuntimeError(f"serve not ready:\n{log.read_text()}")
+
+    def stop(self) -> None:
+        import signal
+        import subprocess
+
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        self.log.close()
+
+    def __enter__(self) -> Served:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class Client:
+    """One HTTP/1.1 keep-alive connection posting envelopes (reconnects when the server closes)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        import http.client
+
+        self._new = lambda: http.client.HTTPConnection(host, port, timeout=60)
+        self.conn = self._new()
+
+    def post(self, path: str, data: bytes) -> tuple[int, bytes]:
+        import http.client
+
+        for attempt in (1, 2):
+            try:
+                self.conn.request("POST", path, body=data, headers={"Content-Type": "text/xml; charset=utf-8"})
+                response = self.conn.getresponse()
+                body = response.read()
+                if response.getheader("Connection", "").lower() == "close":
+                    self.conn.close()
+                    self.conn = self._new()
+                return response.status, body
+            except (http.client.HTTPException, ConnectionError, BrokenPipeError):
+                self.conn.close()
+                self.conn = self._new()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def result_code(body: bytes) -> str:
+    start = body.find(b"resultCode>")
+    if start < 0:
+        return "FAULT" if b"Fault>" in body else "-"
+    end = body.find(b"<", start)
+    return body[start + len(b"resultCode>"):end].decode()

@@ -1,0 +1,106 @@
+"""The producer as a WSGI application for any WSGI server (gunicorn, uWSGI, mod_wsgi, ...).
+
+    RIV_SCHEDULING_DB=postgresql+psycopg://... gunicorn -w 4 -k gthread --threads 4 \\
+        riv_scheduling.wsgi:application
+
+``application`` is built lazily, on the first request, in the process that serves it: each
+worker of a pre-fork server opens its own database engine (no connection crosses a fork).
+It reads its settings from the environment:
+
+- ``RIV_SCHEDULING_DB``: SQLAlchemy URL (default ``sqlite:///riv-scheduling.db``);
+- ``RIV_SCHEDULING_MAX_BODY``: largest accepted request body in bytes (default 1 MiB);
+- ``RIV_SCHEDULING_ACCESS``: consumer allowlist (TOML, docs/security.md); it needs the
+  consumer's TLS client certificate in the environ (``riv.client_hsa_id``), which only
+  ``riv-scheduling serve`` without ``--workers`` provides;
+- ``RIV_SCHEDULING_DEMO=1``: load the demo data set into an empty database.
+
+The schema is created when missing (safe when several workers start at once). To build a
+producer in code, ``create_app(db_url, **options)``.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from riv_scheduling.soap.app import Producer
+
+DB_ENV = "RIV_SCHEDULING_DB"
+MAX_BODY_ENV = "RIV_SCHEDULING_MAX_BODY"
+ACCESS_ENV = "RIV_SCHEDULING_ACCESS"
+DEMO_ENV = "RIV_SCHEDULING_DEMO"
+
+log = logging.getLogger("riv_scheduling")
+
+
+def create_app(db_url: str | None = None, *, demo: bool = False, **options: Any) -> Producer:
+    """A producer on the store at ``db_url`` (default: ``$RIV_SCHEDULING_DB``, then the SQLite default).
+
+    ``options`` go to ``Producer`` (``max_body``, ``access``, ``validate_responses``, ...).
+    With ``demo=True`` an empty database gets the demo data set. The store is kept as
+    ``producer.store`` (``producer.store.dispose()`` closes its connections).
+    """
+    from riv_scheduling.domain import Scheduling
+    from riv_scheduling.store import open_store
+
+    store = open_store(db_url or os.environ.get(DB_ENV) or None)
+    store.ensure_schema()  # SchemaBehind/SchemaAhead: run `riv-scheduling db upgrade` first
+    if demo and store.is_empty():
+        from riv_scheduling.demo import load_demo
+
+        load_demo(store)
+        log.info("empty database: loaded the demo data set")
+    producer = Producer(Scheduling(store.uow), **options)
+    producer.store = store  # type: ignore[attr-defined]
+    return producer
+
+
+def options_from_env(environ: dict[str, str] | os._Environ[str] = os.environ) -> dict[str, Any]:
+    """``create_app`` keyword arguments from the ``RIV_SCHEDULING_*`` variables."""
+    options: dict[str, Any] = {}
+    if environ.get(MAX_BODY_ENV):
+        options["max_body"] = int(environ[MAX_BODY_ENV])
+    if environ.get(ACCESS_ENV):
+        from riv_scheduling.access import AccessPolicy
+
+        options["access"] = AccessPolicy.load(environ[ACCESS_ENV])
+    if environ.get(DEMO_ENV, "").strip().lower() in ("1", "true", "yes"):
+        options["demo"] = True
+    return options
+
+
+def settle_memory() -> None:
+    """After start-up: move everything allocated so far out of the cyclic collector's way.
+
+    The imported modules, schemas and Spyne's class tables are long-lived; ``gc.freeze()``
+    keeps every later collection from walking them again (fewer and shorter GC pauses).
+    """
+    gc.collect()
+    gc.freeze()
+
+
+class LazyApplication:
+    """A WSGI callable that builds the producer on its first request (once, thread-safe)."""
+
+    def __init__(self) -> None:
+        self._producer: Producer | None = None
+        self._lock = threading.Lock()
+
+    def load(self) -> Producer:
+        if self._producer is None:
+            with self._lock:
+                if self._producer is None:
+                    self._producer = create_app(**options_from_env())
+                    settle_memory()
+        return self._producer
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        producer = self._producer or self.load()
+        return producer(environ, start_response)
+
+
+application = LazyApplication()
