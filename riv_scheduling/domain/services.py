@@ -130,6 +130,38 @@ def within_care_guarantee(facility: HealthcareFacility, slot: Timeslot, now: dat
     return local_date(slot.start) <= local_date(now) + timedelta(days=facility.care_guarantee_days)
 
 
+def new_appointment(
+    facility: HealthcareFacility,
+    slot: Timeslot,
+    time_type: TimeType,
+    person_id: PersonId,
+    status: AppointmentStatus,
+    now: datetime,
+    reason_text: str | None,
+    reason_code: Code | None,
+    related_appointment_ids: Iterable[uuid.UUID] = (),
+) -> Appointment:
+    """A new ACTIVE appointment in `slot` (booked by the citizen, or proposed by the clinic)."""
+    return Appointment(
+        id=uuid.uuid4(),
+        timeslot_id=slot.id,
+        facility_hsa_id=facility.hsa_id,
+        person_id=person_id,
+        status=status,
+        state=AppointmentState.ACTIVE,
+        new_reason_text=reason_text,
+        new_reason_code=reason_code,
+        update_reason_text=None,
+        update_reason_code=None,
+        replaces=None,
+        replaced_by=None,
+        created_at=now,
+        updated_at=now,
+        related_appointment_ids=tuple(related_appointment_ids),
+        **appointment_details(time_type, slot),  # type: ignore[arg-type]
+    )
+
+
 def booking_result(appointment: Appointment) -> tuple[ResultCode, str | None]:
     """Result code of a booking that was made: INFO when the appointment carries information
     the citizen must see (for example "kom fastande"), else OK (CONTRACTS.md 5.1)."""
@@ -570,22 +602,8 @@ class Scheduling:
                 # Also refuses the same person twice in one group slot.
                 raise DomainError(ResultCode.USER_IS_ALREADY_OCCUPIED)
             self._reserve(uow, slot)
-            appointment = Appointment(
-                id=uuid.uuid4(),
-                timeslot_id=slot.id,
-                facility_hsa_id=facility.hsa_id,
-                person_id=person_id,
-                status=AppointmentStatus.CONFIRMED,
-                state=AppointmentState.ACTIVE,
-                new_reason_text=reason_text,
-                new_reason_code=reason_code,
-                update_reason_text=None,
-                update_reason_code=None,
-                replaces=None,
-                replaced_by=None,
-                created_at=now,
-                updated_at=now,
-                **appointment_details(time_type, slot),  # type: ignore[arg-type]
+            appointment = new_appointment(
+                facility, slot, time_type, person_id, AppointmentStatus.CONFIRMED, now, reason_text, reason_code
             )
             uow.appointments.add(appointment)
             code, _ = booking_result(appointment)

@@ -14,7 +14,6 @@ from .audit import AuditAction, AuditEvent
 from .clock import stockholm_now, to_stockholm
 from .model import (
     Appointment,
-    AppointmentState,
     AppointmentStatus,
     Assignment,
     Code,
@@ -27,7 +26,7 @@ from .model import (
 )
 from .ports import UnitOfWork
 from .result_codes import DomainError, ResultCode, UnknownHealthcareFacility
-from .services import Clock, appointment_details, find_facility
+from .services import Clock, find_facility, new_appointment
 
 
 class SetupError(ValueError):
@@ -204,23 +203,9 @@ class ClinicSetup:
             if uow.appointments.overlapping_active(facility.hsa_id, person_id, slot.start, slot.end):
                 raise DomainError(ResultCode.USER_IS_ALREADY_OCCUPIED)  # rolls the reservation back
             now = to_stockholm(self._clock())
-            appointment = Appointment(
-                id=uuid.uuid4(),
-                timeslot_id=slot.id,
-                facility_hsa_id=facility.hsa_id,
-                person_id=person_id,
-                status=AppointmentStatus.PRELIMINARY,
-                state=AppointmentState.ACTIVE,
-                new_reason_text=reason_text,
-                new_reason_code=reason_code,
-                update_reason_text=None,
-                update_reason_code=None,
-                replaces=None,
-                replaced_by=None,
-                created_at=now,
-                updated_at=now,
-                related_appointment_ids=tuple(related_appointment_ids),
-                **appointment_details(time_type, slot),  # type: ignore[arg-type]
+            appointment = new_appointment(
+                facility, slot, time_type, person_id, AppointmentStatus.PRELIMINARY, now,
+                reason_text, reason_code, related_appointment_ids,
             )
             uow.appointments.add(appointment)
             uow.audit.append(
