@@ -280,7 +280,9 @@ class Scheduling:
         A unit offers a time type when it has it with booking allowed (for rebooking: with
         update allowed); a care service when one of those time types is mapped to it; without
         a filter, when it has any time type open for booking. With `original_appointment_id`
-        (the person's active appointment at the addressed unit) the original's time type decides.
+        (the person's active appointment at the addressed unit) the original's time type decides,
+        and only the addressed unit is a candidate: UpdateAppointment moves an appointment within
+        its unit (a rebooking to another unit is a cancellation there and a new booking here).
         """
         with self._uow() as uow:
             facility = find_facility(uow, logical_address)
@@ -293,7 +295,7 @@ class Scheduling:
                 )
                 time_type_code = self._original_for_search(uow, facility, query).time_type_code
             candidates = [facility]
-            for hsa_id in facility.related_facilities:
+            for hsa_id in () if rebooking else facility.related_facilities:
                 related = uow.facilities.get(hsa_id)
                 if related is not None and related.hsa_id.lower() not in _keys(c.hsa_id for c in candidates):
                     candidates.append(related)

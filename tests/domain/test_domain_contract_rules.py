@@ -459,14 +459,14 @@ def test_facilities_answer_for_related_units_that_offer_the_care(world: World) -
     assert error.code is ResultCode.ERROR
 
 
-def test_facilities_for_rebooking_offer_the_originals_time_type_with_update_allowed(world: World) -> None:
+def test_facilities_for_rebooking_offer_only_the_originals_unit_with_update_allowed(world: World) -> None:
     with world.db.uow().writing() as uow:
         uow.facilities.save(replace(uow.facilities.get(NORR), related_facilities=(SODER,)))  # type: ignore[arg-type]
         uow.commit()
     physical = world.book(add(world, 1, 10, "FYSISKT"))
     sample = world.book(add(world, 1, 11, "PROVTAGNING"))
     found = world.scheduling.facilities_for(NORR, original_appointment_id=physical.id, person_id=TOLVAN)
-    assert [f.hsa_id for f in found] == [NORR, SODER]
+    assert [f.hsa_id for f in found] == [NORR]  # UpdateAppointment stays within the unit: SODER is not offered
     assert world.scheduling.facilities_for(NORR, original_appointment_id=sample.id, person_id=TOLVAN) == []
     error = refused(world.scheduling.facilities_for, NORR, original_appointment_id=physical.id)
     assert error.code is ResultCode.ERROR  # needs the person
