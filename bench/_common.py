@@ -135,7 +135,7 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
 class Served:
     """``riv-scheduling serve`` as a subprocess on 127.0.0.1 (a free port), stopped on exit."""
 
-    def __init__(self, db_url: str, workers: int | None, log: Path) -> None:
+    def __init__(self, db_url: str, workers: int | None, log: Path, extra: list[str] | None = None) -> None:
         import re
         import subprocess
         import time
@@ -145,6 +145,7 @@ class Served:
                "--host", "127.0.0.1", "--port", "0", "--db", db_url, "--no-demo"]
         if workers:
             cmd += ["--workers", str(workers)]
+        cmd += extra or []
         self.log = open(log, "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 60
@@ -223,3 +224,125 @@ def result_code(body: bytes) -> str:
         return "FAULT" if b"Fault>" in body else "-"
     end = body.find(b"<", start)
     return body[start + len(b"resultCode>"):end].decode()
+
+
+class Postgres:
+    """A throwaway PostgreSQL server, started as ``.ci/run`` does: Debian's binaries (installed with
+    apt-get when missing), ``initdb`` into a temporary folder (as the postgres user when we are root),
+    a free port on 127.0.0.1, ``pg_ctl start -w``; stopped and removed by ``stop()``.
+
+    ``url`` is a SQLAlchemy URL of an empty database ``riv_bench``. Defaults, except ``fsync=off``
+    (a throwaway server, as in CI) and ``max_connections``."""
+
+    def __init__(self, max_connections: int = 300) -> None:
+        import glob
+        import pwd
+        import shutil
+        import socket
+        import subprocess
+        import tempfile
+
+        bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: [int(x) for x in
+                                                                              p.split("/")[-2].split(".")])
+        if not bins:
+            if os.geteuid() != 0 or not shutil.which("apt-get"):
+                raise SystemExit("PostgreSQL is not installed (Debian: apt-get install postgresql)")
+            print("installing PostgreSQL (apt-get install postgresql)", flush=True)
+            env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+            subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+            subprocess.run(["apt-get", "install", "-y", "-qq", "postgresql"], check=True, env=env,
+                           stdout=subprocess.DEVNULL)
+            bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+        self.bin = Path(bins[-1])
+        self.root = os.geteuid() == 0
+        self.dir = Path(tempfile.mkdtemp(prefix="riv-bench-postgres."))
+        if self.root:
+            pg = pwd.getpwnam("postgres")
+            os.chown(self.dir, pg.pw_uid, pg.pw_gid)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self._run("initdb", "-D", f"{self.dir}/data", "-A", "trust", "-U", "postgres", "--no-sync")
+        opts = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1"
+                f" -c max_connections={max_connections} -c fsync=off")
+        try:
+            self._run("pg_ctl", "-D", f"{self.dir}/data", "-l", f"{self.dir}/server.log", "-w", "-t", "60",
+                      "start", "-o", opts)
+        except subprocess.CalledProcessError:
+            print((self.dir / "server.log").read_text(), file=sys.stderr)
+            self.stop()
+            raise
+        self.createdb("riv_bench")
+        self.url = self.url_of("riv_bench")
+        version = subprocess.run([str(self.bin / "postgres"), "--version"], capture_output=True, text=True)
+        self.version = version.stdout.split()[2] if version.stdout else "?"
+
+    def createdb(self, name: str) -> None:
+        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
+
+    def url_of(self, name: str) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
+    def _run(self, program: str, *args: str) -> None:
+        import subprocess
+
+        cmd = [str(self.bin / program), *args]
+        if self.root:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd="/")
+
+    def pids(self) -> list[int]:
+        """The server's processes (postmaster and its backends), for CPU accounting."""
+        try:
+            first = int((self.dir / "data" / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return []
+        return [first, *_children(first)]
+
+    def stop(self) -> None:
+        import shutil
+        import subprocess
+
+        if (self.dir / "data" / "postmaster.pid").exists():
+            try:
+                self._run("pg_ctl", "-D", f"{self.dir}/data", "-m", "immediate", "-w", "stop")
+            except subprocess.CalledProcessError:
+                pass
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self) -> Postgres:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _children(pid: int) -> list[int]:
+    """All descendants of ``pid`` (from /proc)."""
+    kids: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        kids.setdefault(ppid, []).append(int(entry))
+    out: list[int] = []
+    todo = [pid]
+    while todo:
+        for child in kids.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import socket
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -117,12 +118,23 @@ def _serve_workers(args: argparse.Namespace) -> int:
         log.info("empty database: loaded the demo data set")
     store.dispose()
     paths = sorted(INTERACTIONS[name].path for name in _served())
+    reuse_port = args.reuse_port and hasattr(socket, "SO_REUSEPORT")
+    port = args.port
+    if reuse_port:
+        try:
+            port = _claim_port(args.host, args.port)
+        except OSError as exc:
+            print(f"riv-scheduling serve: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+            return 2
 
     def when_ready(server: Any) -> None:
-        host, port = server.LISTENERS[0].sock.getsockname()[:2]
-        print(f"riv-scheduling serving on http://{host}:{port} ({args.workers} worker processes)", flush=True)
+        if server.LISTENERS:
+            host, bound = server.LISTENERS[0].sock.getsockname()[:2]
+        else:  # reuse_port: every worker binds its own socket to the port checked above
+            host, bound = args.host, port
+        print(f"riv-scheduling serving on http://{host}:{bound} ({args.workers} worker processes)", flush=True)
         for path in paths:
-            print(f"  http://{host}:{port}{path}?wsdl", flush=True)
+            print(f"  http://{host}:{bound}{path}?wsdl", flush=True)
 
     def post_worker_init(worker: Any) -> None:
         settle_memory()  # the producer (own engine) is built by now; freeze the start-up heap
@@ -130,7 +142,8 @@ def _serve_workers(args: argparse.Namespace) -> int:
     class Workers(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             settings = {
-                "bind": [f"{args.host}:{args.port}"],
+                "bind": [f"{args.host}:{port}"],
+                "reuse_port": reuse_port,
                 "workers": args.workers,
                 "worker_class": "gthread",
                 "threads": args.threads,
@@ -149,13 +162,37 @@ def _serve_workers(args: argparse.Namespace) -> int:
                     self.cfg.set(key, value)
 
         def load(self) -> Any:
-            return create_app(args.db, max_body=args.max_body)
+            # One pooled connection per thread at least: above the pool size (5), connections would be
+            # opened and closed again for every request (a new PostgreSQL backend process each time).
+            return create_app(args.db, max_body=args.max_body, engine_options=_pool_options(args.db, args.threads))
 
     try:
         Workers().run()
     except SystemExit as exc:
         return int(exc.code or 0)
     return 0
+
+
+def _pool_options(db_url: str | None, threads: int) -> dict[str, Any]:
+    """SQLAlchemy pool settings for a worker with ``threads`` threads: at least one pooled
+    connection per thread on a server database (SQLite files keep their own pool of 10)."""
+    from sqlalchemy.engine import make_url
+
+    if db_url is None or make_url(db_url).get_backend_name() == "sqlite" or threads <= 5:
+        return {}
+    return {"pool_size": threads}
+
+
+def _claim_port(host: str, port: int) -> int:
+    """The port the workers will share with SO_REUSEPORT: ``port``, or a free one for 0.
+
+    Bound once without SO_REUSEPORT, so a port some other process listens on (even one that set
+    SO_REUSEPORT itself, such as another ``serve --workers``) is refused instead of shared."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn: TIME_WAIT is no conflict
+        probe.bind((host, port))
+        return int(probe.getsockname()[1])
 
 
 def _served() -> list[str]:
@@ -208,6 +245,10 @@ def build_parser() -> argparse.ArgumentParser:
                             " threaded server, with TLS support)")
     serve.add_argument("--threads", type=int, default=4, metavar="N",
                        help="threads per worker process with --workers (default 4)")
+    serve.add_argument("--reuse-port", action=argparse.BooleanOptionalAction, default=True,
+                       help="with --workers: each worker listens on its own SO_REUSEPORT socket, so the kernel"
+                            " spreads connections evenly over the workers (default; --no-reuse-port: one shared"
+                            " socket, whichever worker wakes first accepts)")
     serve.set_defaults(func=cmd_serve)
 
     units = sub.add_parser("units", help="list the care units this producer serves")

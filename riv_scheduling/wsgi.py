@@ -12,7 +12,10 @@ It reads its settings from the environment:
 - ``RIV_SCHEDULING_ACCESS``: consumer allowlist (TOML, docs/security.md); it needs the
   consumer's TLS client certificate in the environ (``riv.client_hsa_id``), which only
   ``riv-scheduling serve`` without ``--workers`` provides;
-- ``RIV_SCHEDULING_DEMO=1``: load the demo data set into an empty database.
+- ``RIV_SCHEDULING_DEMO=1``: load the demo data set into an empty database;
+- ``RIV_SCHEDULING_POOL_SIZE``: database connections each process keeps open (PostgreSQL default
+  5): at least the server's threads per process, or the connections above it are opened and
+  closed again for every request.
 
 The schema is created when missing (safe when several workers start at once). To build a
 producer in code, ``create_app(db_url, **options)``.
@@ -33,21 +36,24 @@ DB_ENV = "RIV_SCHEDULING_DB"
 MAX_BODY_ENV = "RIV_SCHEDULING_MAX_BODY"
 ACCESS_ENV = "RIV_SCHEDULING_ACCESS"
 DEMO_ENV = "RIV_SCHEDULING_DEMO"
+POOL_SIZE_ENV = "RIV_SCHEDULING_POOL_SIZE"
 
 log = logging.getLogger("riv_scheduling")
 
 
-def create_app(db_url: str | None = None, *, demo: bool = False, **options: Any) -> Producer:
+def create_app(db_url: str | None = None, *, demo: bool = False, engine_options: dict[str, Any] | None = None,
+               **options: Any) -> Producer:
     """A producer on the store at ``db_url`` (default: ``$RIV_SCHEDULING_DB``, then the SQLite default).
 
-    ``options`` go to ``Producer`` (``max_body``, ``access``, ``validate_responses``, ...).
+    ``options`` go to ``Producer`` (``max_body``, ``access``, ``validate_responses``, ...),
+    ``engine_options`` to ``open_store`` (SQLAlchemy pool settings such as ``pool_size``).
     With ``demo=True`` an empty database gets the demo data set. The store is kept as
     ``producer.store`` (``producer.store.dispose()`` closes its connections).
     """
     from riv_scheduling.domain import Scheduling
     from riv_scheduling.store import open_store
 
-    store = open_store(db_url or os.environ.get(DB_ENV) or None)
+    store = open_store(db_url or os.environ.get(DB_ENV) or None, **(engine_options or {}))
     store.ensure_schema()  # SchemaBehind/SchemaAhead: run `riv-scheduling db upgrade` first
     if demo and store.is_empty():
         from riv_scheduling.demo import load_demo
@@ -70,6 +76,8 @@ def options_from_env(environ: dict[str, str] | os._Environ[str] = os.environ) ->
         options["access"] = AccessPolicy.load(environ[ACCESS_ENV])
     if environ.get(DEMO_ENV, "").strip().lower() in ("1", "true", "yes"):
         options["demo"] = True
+    if environ.get(POOL_SIZE_ENV):
+        options["engine_options"] = {"pool_size": int(environ[POOL_SIZE_ENV])}
     return options
 
 

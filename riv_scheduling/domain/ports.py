@@ -173,10 +173,11 @@ class AuditRepository(Protocol):
 
 
 class UnitOfWork(Protocol):
-    """One transaction. Use as `with uow:`; nothing is kept unless `commit()` is called.
+    """One transaction. Use as `with uow:`.
 
-    Call `writing()` before entering when the work will write: the store then takes its write
-    lock up front (SQLite `BEGIN IMMEDIATE`) so that reads inside see a stable state.
+    Work that writes calls `writing()` before entering: the store then takes its write lock up front
+    (SQLite `BEGIN IMMEDIATE`) so that reads inside see a stable state, and nothing is kept unless
+    `commit()` is called. A unit of work entered without `writing()` only reads.
     """
 
     facilities: FacilityRepository

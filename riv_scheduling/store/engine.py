@@ -124,7 +124,12 @@ class SqlUnitOfWork:
     ) -> None:
         try:
             if self._tx is not None and self._tx.is_active:
-                self._tx.rollback()
+                if exc_type is None and not self._write:
+                    # A reading unit of work wrote nothing: end it with COMMIT, which (unlike ROLLBACK)
+                    # lets psycopg keep its prepared statements on PostgreSQL.
+                    self._tx.commit()
+                else:
+                    self._tx.rollback()
             if self._conn is not None:
                 self._conn.close()
         finally:
