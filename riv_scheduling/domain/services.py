@@ -66,6 +66,12 @@ def _keys(hsa_ids: Iterable[str]) -> frozenset[str]:
     return frozenset(h.lower() for h in hsa_ids)
 
 
+def _too_late(slot: Timeslot, now: datetime, notice: timedelta) -> bool:
+    """The slot has started, or starts within the notice the time type requires."""
+    lead = _lead_time(slot, now)
+    return lead <= timedelta(0) or lead < notice
+
+
 def _lead_time(slot: Timeslot, now: datetime) -> timedelta:
     """Real time from now until the slot starts (negative once started)."""
     return to_utc(slot.start) - to_utc(now)
@@ -502,8 +508,7 @@ class Scheduling:
             time_type = time_types.get(slot.time_type_code)
             if time_type is None or not slot.is_free or not slot.offered_to(priority):
                 continue
-            lead = _lead_time(slot, now)
-            if lead <= timedelta(0) or lead < time_type.booking_notice:
+            if _too_late(slot, now, time_type.booking_notice):
                 continue
             if original_slot is not None:
                 if slot.id == original_slot.id:
@@ -657,8 +662,7 @@ class Scheduling:
             original, original_slot, time_type = self._existing(uow, facility, person_id, original_appointment_id)
             if not time_type.update_allowed:
                 raise DomainError(ResultCode.UPDATE_APPOINTMENT_IS_NOT_ALLOWED)
-            lead = _lead_time(original_slot, now)
-            if lead <= timedelta(0) or lead < time_type.update_notice:
+            if _too_late(original_slot, now, time_type.update_notice):
                 raise DomainError(ResultCode.TOO_LATE_TO_UPDATE_APPOINTMENT)
 
             if timeslot_id == original_slot.id:
@@ -755,8 +759,7 @@ class Scheduling:
             appointment, slot, time_type = self._existing(uow, facility, person_id, appointment_id)
             if not time_type.cancel_allowed:
                 raise DomainError(ResultCode.CANCEL_IS_NOT_ALLOWED)
-            lead = _lead_time(slot, now)
-            if lead <= timedelta(0) or lead < time_type.cancel_notice:
+            if _too_late(slot, now, time_type.cancel_notice):
                 raise DomainError(ResultCode.TOO_LATE_TO_CANCEL_APPOINTMENT)
             reason_text, reason_code = check_reason(time_type, Process.AVBOKNING, reason_text, reason_code)
             uow.timeslots.release(slot.id)
@@ -799,8 +802,7 @@ class Scheduling:
             time_type = uow.time_types.get(facility.hsa_id, slot.time_type_code)
             if time_type is None or not time_type.confirm_allowed:
                 raise DomainError(ResultCode.CONFIRM_IS_NOT_ALLOWED)
-            lead = _lead_time(slot, now)
-            if lead <= timedelta(0) or lead < time_type.confirm_notice:
+            if _too_late(slot, now, time_type.confirm_notice):
                 raise DomainError(ResultCode.TOO_LATE_TO_CONFIRM_APPOINTMENT)
             appointment.status = AppointmentStatus.CONFIRMED
             appointment.updated_at = now

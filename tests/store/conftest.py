@@ -53,7 +53,3 @@ def cli() -> Iterator[Callable[[list[str]], int]]:
     root.handlers[:] = handlers
     root.setLevel(level)
 
-
-def only_sqlite(store: Store) -> None:
-    if store.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite-specific behaviour")

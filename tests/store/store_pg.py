@@ -15,6 +15,8 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
+from riv_scheduling.store import Store
+
 ENV = "RIV_TEST_POSTGRES_URL"
 
 
@@ -62,3 +64,9 @@ def database_url(backend: str, directory: os.PathLike[str] | str) -> Iterator[st
     else:
         with fresh_postgres_schema() as url:
             yield url
+
+
+def only_sqlite(store: Store) -> None:
+    """Skip a test of SQLite-specific behaviour in its PostgreSQL variant."""
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite-specific behaviour")

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import only_sqlite
 from sqlalchemy import event, inspect, text, update
 from sqlalchemy.exc import IntegrityError
+from store_pg import only_sqlite
 from store_world import CITIZEN, DOCTOR, NORR, NOW, OTHER, SODER, SSKBESOK, TOLVAN, add_slot, at
 
 from riv_scheduling.domain import (
