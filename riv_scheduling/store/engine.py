@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
 import threading
+import time
 import weakref
 from types import TracebackType
 from typing import Any
@@ -230,7 +232,7 @@ def _configure_sqlite(engine: Engine) -> None:
             cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
             cursor.execute("PRAGMA foreign_keys = ON")
             if engine.url.database not in (None, "", ":memory:"):
-                cursor.execute("PRAGMA journal_mode = WAL")
+                _enter_wal(cursor)
                 cursor.execute("PRAGMA synchronous = FULL")  # an OK is on disk (see above)
         finally:
             cursor.close()
@@ -240,6 +242,25 @@ def _configure_sqlite(engine: Engine) -> None:
         # Writers take the write lock up front: no deadlock-prone lock upgrade later.
         immediate = conn.get_execution_options().get(_WRITE, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _enter_wal(cursor: Any) -> None:
+    """Switch the database file to WAL (persistent, so usually already done). The switch needs an
+    exclusive lock and SQLite does not run the busy handler for it: workers opening a new database
+    at once would fail with "database is locked", so it is retried here up to the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    delay = 0.005
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                return
+            cursor.execute("PRAGMA journal_mode = WAL").fetchall()
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() + delay > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.2)
 
 
 def _dispose_after_fork(engine: Engine) -> None:
