@@ -29,6 +29,7 @@ from sqlalchemy.pool import StaticPool
 from riv_scheduling.domain import PersonId
 
 from . import schema
+from .config_cache import ConfigCache, ConfigReads
 from .repositories import (
     AppointmentRepo,
     AssignmentRepo,
@@ -91,12 +92,13 @@ class SqlUnitOfWork:
                 lock.release()
             raise
         self._conn = conn
-        self.facilities = FacilityRepo(conn)
-        self.time_types = TimeTypeRepo(conn)
-        self.practitioners = PractitionerRepo(conn)
+        config = ConfigReads(self._store.config_cache, conn)
+        self.facilities = FacilityRepo(conn, config)
+        self.time_types = TimeTypeRepo(conn, config)
+        self.practitioners = PractitionerRepo(conn, config)
         self.timeslots = TimeslotRepo(conn)
         self.appointments = AppointmentRepo(conn)
-        self.healthcare_services = HealthcareServiceRepo(conn)
+        self.healthcare_services = HealthcareServiceRepo(conn, config)
         self.assignments = AssignmentRepo(conn)
         self.audit = AuditRepo(conn)
         return self
@@ -143,8 +145,10 @@ class SqlUnitOfWork:
 class Store:
     """The SQL store: schema and units of work over one Engine (thread-safe, pooled)."""
 
-    def __init__(self, engine: Engine, serial: bool = False) -> None:
+    def __init__(self, engine: Engine, serial: bool = False, cache: bool = True) -> None:
         self.engine = engine
+        # The clinic configuration as this process last read it (config_cache.py).
+        self.config_cache: ConfigCache | None = ConfigCache() if cache else None
         # In-memory SQLite is one shared connection: serialise units of work on it.
         self._serial_lock: threading.RLock | None = threading.RLock() if serial else None
 

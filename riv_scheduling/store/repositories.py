@@ -36,6 +36,7 @@ from riv_scheduling.domain import (
     TimeType,
 )
 
+from .config_cache import MISSING, ConfigReads
 from .tables import (
     appointment,
     assignment,
@@ -141,8 +142,9 @@ def references_from_json(value: list[dict[str, Any]] | None) -> tuple[Reference,
 
 
 class FacilityRepo:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, config: ConfigReads) -> None:
         self._conn = conn
+        self._config = config
 
     @staticmethod
     def _facility(row: Row[Any]) -> HealthcareFacility:
@@ -168,8 +170,11 @@ class FacilityRepo:
         }
 
     def get(self, hsa_id: str) -> HealthcareFacility | None:
-        q = select(healthcare_facility).where(healthcare_facility.c.hsa_key == hsa_id.lower())
-        row = self._conn.execute(q).first()
+        key = hsa_id.lower()
+        return self._config.read(("facility", key), lambda: self._get(key))
+
+    def _get(self, key: str) -> HealthcareFacility | None:
+        row = self._conn.execute(select(healthcare_facility).where(healthcare_facility.c.hsa_key == key)).first()
         return self._facility(row) if row else None
 
     def list(self) -> list[HealthcareFacility]:
@@ -177,6 +182,7 @@ class FacilityRepo:
         return [self._facility(r) for r in self._conn.execute(q)]
 
     def add(self, facility: HealthcareFacility) -> None:
+        self._config.changed()
         self._conn.execute(
             insert(healthcare_facility).values(
                 hsa_id=facility.hsa_id, hsa_key=facility.hsa_id.lower(), **self._values(facility)
@@ -184,6 +190,7 @@ class FacilityRepo:
         )
 
     def save(self, facility: HealthcareFacility) -> None:
+        self._config.changed()
         self._conn.execute(
             update(healthcare_facility)
             .where(healthcare_facility.c.hsa_id == facility.hsa_id)
@@ -192,10 +199,12 @@ class FacilityRepo:
 
 
 class TimeTypeRepo:
-    """Time types with their appointment rules (JSON) and care services (joined): one query per read."""
+    """Time types with their appointment rules (JSON) and care services (joined): one query per
+    unit, cached per worker (config_cache.py)."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, config: ConfigReads) -> None:
         self._conn = conn
+        self._config = config
 
     @staticmethod
     def _rule(value: dict[str, Any]) -> AppointmentRule:
@@ -242,7 +251,7 @@ class TimeTypeRepo:
             video_meeting_url=row.video_meeting_url,
         )
 
-    def _read(self, facility_hsa_id: str, code: str | None) -> list[TimeType]:
+    def _read(self, facility_hsa_id: str) -> tuple[TimeType, ...]:
         """One query: time types left-joined with their care services, folded."""
         svc = healthcare_service
         q = (
@@ -265,8 +274,6 @@ class TimeTypeRepo:
             .where(time_type.c.facility_hsa_id == facility_hsa_id)
             .order_by(time_type.c.code, time_type_service.c.position)
         )
-        if code is not None:
-            q = q.where(time_type.c.code == code)
         rows: dict[str, Row[Any]] = {}
         services: dict[str, list[HealthcareService]] = {}
         for r in self._conn.execute(q):
@@ -280,14 +287,16 @@ class TimeTypeRepo:
                         conditions_to_confirm=infos_from_json(r.svc_conditions_to_confirm),
                     )
                 )
-        return [self._time_type(row, services[c]) for c, row in rows.items()]
+        return tuple(self._time_type(row, services[c]) for c, row in rows.items())
+
+    def _all(self, facility_hsa_id: str) -> tuple[TimeType, ...]:
+        return self._config.read(("time_types", facility_hsa_id), lambda: self._read(facility_hsa_id))
 
     def list(self, facility_hsa_id: str) -> list[TimeType]:
-        return self._read(facility_hsa_id, None)
+        return list(self._all(facility_hsa_id))
 
     def get(self, facility_hsa_id: str, code: str) -> TimeType | None:
-        found = self._read(facility_hsa_id, code)
-        return found[0] if found else None
+        return next((t for t in self._all(facility_hsa_id) if t.code == code), None)
 
     @classmethod
     def _values(cls, t: TimeType) -> dict[str, Any]:
@@ -322,10 +331,12 @@ class TimeTypeRepo:
             )
 
     def add(self, facility_hsa_id: str, t: TimeType) -> None:
+        self._config.changed()
         self._conn.execute(insert(time_type).values(facility_hsa_id=facility_hsa_id, code=t.code, **self._values(t)))
         self._add_parts(facility_hsa_id, t)
 
     def save(self, facility_hsa_id: str, t: TimeType) -> None:
+        self._config.changed()
         self._conn.execute(
             update(time_type)
             .where(time_type.c.facility_hsa_id == facility_hsa_id, time_type.c.code == t.code)
@@ -341,8 +352,9 @@ class TimeTypeRepo:
 
 
 class HealthcareServiceRepo:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, config: ConfigReads) -> None:
         self._conn = conn
+        self._config = config
 
     @staticmethod
     def service(row: Row[Any]) -> HealthcareService:
@@ -369,9 +381,11 @@ class HealthcareServiceRepo:
         return [self.service(r) for r in self._conn.execute(q)]
 
     def add(self, svc: HealthcareService) -> None:
+        self._config.changed()
         self._conn.execute(insert(healthcare_service).values(code=svc.code.code, **self._values(svc)))
 
     def save(self, svc: HealthcareService) -> None:
+        self._config.changed()
         self._conn.execute(
             update(healthcare_service).where(healthcare_service.c.code == svc.code.code).values(**self._values(svc))
         )
@@ -417,24 +431,40 @@ class AssignmentRepo:
 
 
 class PractitionerRepo:
-    def __init__(self, conn: Connection) -> None:
+    """Practitioners, cached per worker (config_cache.py)."""
+
+    def __init__(self, conn: Connection, config: ConfigReads) -> None:
         self._conn = conn
+        self._config = config
 
     @staticmethod
     def _practitioner(row: Row[Any]) -> Practitioner:
         return Practitioner(row.hsa_id, row.first_name, row.last_name, row.title)
 
     def get(self, hsa_id: str) -> Practitioner | None:
-        q = select(practitioner).where(practitioner.c.hsa_key == hsa_id.lower())
-        row = self._conn.execute(q).first()
+        key = hsa_id.lower()
+        return self._config.read(("practitioner_key", key), lambda: self._get(key))
+
+    def _get(self, key: str) -> Practitioner | None:
+        row = self._conn.execute(select(practitioner).where(practitioner.c.hsa_key == key)).first()
         return self._practitioner(row) if row else None
 
     def get_many(self, hsa_ids: Collection[str]) -> dict[str, Practitioner]:
+        """The practitioners with these HSA-ids (exact spelling); unknown ones are left out."""
         found: dict[str, Practitioner] = {}
-        for batch in _chunks(sorted(set(hsa_ids))):
+        wanted: list[str] = []
+        for hsa_id in set(hsa_ids):
+            cached = self._config.peek(("practitioner", hsa_id))
+            if cached is MISSING:
+                wanted.append(hsa_id)
+            elif cached is not None:
+                found[hsa_id] = cached
+        for batch in _chunks(sorted(wanted)):
             q = select(practitioner).where(practitioner.c.hsa_id.in_(batch))
             for row in self._conn.execute(q):
                 found[row.hsa_id] = self._practitioner(row)
+        for hsa_id in wanted:
+            self._config.store(("practitioner", hsa_id), found.get(hsa_id))
         return found
 
     def list(self, facility_hsa_id: str) -> list[Practitioner]:
@@ -450,6 +480,7 @@ class PractitionerRepo:
         return [self._practitioner(r) for r in self._conn.execute(q)]
 
     def add(self, p: Practitioner) -> None:
+        self._config.changed()
         self._conn.execute(
             insert(practitioner).values(
                 hsa_id=p.hsa_id,
@@ -461,6 +492,7 @@ class PractitionerRepo:
         )
 
     def save(self, p: Practitioner) -> None:
+        self._config.changed()
         self._conn.execute(
             update(practitioner)
             .where(practitioner.c.hsa_id == p.hsa_id)
@@ -468,6 +500,7 @@ class PractitionerRepo:
         )
 
     def link(self, facility_hsa_id: str, practitioner_hsa_id: str) -> None:
+        self._config.changed()
         exists = self._conn.execute(
             select(facility_practitioner.c.facility_hsa_id).where(
                 facility_practitioner.c.facility_hsa_id == facility_hsa_id,

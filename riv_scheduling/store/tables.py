@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     DDL,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -246,3 +247,52 @@ for _statement in APPEND_ONLY_POSTGRESQL:
     event.listen(audit_event, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
 for _statement in APPEND_ONLY_SQLITE:
     event.listen(audit_event, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
+
+
+# The configuration's version: one row, raised by triggers in the transaction of any change to
+# the configuration tables, so every worker knows when what it cached is out of date
+# (store/config_cache.py). The same statements are in migration 0003.
+config_version = Table(
+    "config_version",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", BigInteger, nullable=False),
+    CheckConstraint("id = 1", name="single_row"),
+)
+CONFIG_TABLES = (
+    "healthcare_facility",
+    "time_type",
+    "healthcare_service",
+    "time_type_service",
+    "practitioner",
+    "facility_practitioner",
+)
+CONFIG_VERSION_POSTGRESQL = (
+    "INSERT INTO config_version (id, version) VALUES (1, 0)",
+    """CREATE FUNCTION config_version_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE config_version SET version = version + 1 WHERE id = 1;
+    RETURN NULL;
+END
+$$""",
+    *(
+        f"""CREATE TRIGGER {table}_bumps_config_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table}
+    FOR EACH STATEMENT EXECUTE FUNCTION config_version_bump()"""
+        for table in CONFIG_TABLES
+    ),
+)
+CONFIG_VERSION_SQLITE = (
+    "INSERT INTO config_version (id, version) VALUES (1, 0)",
+    *(
+        f"""CREATE TRIGGER {table}_{op.lower()}_bumps_config_version AFTER {op} ON {table}
+BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END"""
+        for table in CONFIG_TABLES
+        for op in ("INSERT", "UPDATE", "DELETE")
+    ),
+)
+
+# After all tables exist (the triggers name several).
+for _statement in CONFIG_VERSION_POSTGRESQL:
+    event.listen(metadata, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
+for _statement in CONFIG_VERSION_SQLITE:
+    event.listen(metadata, "after_create", DDL(_statement).execute_if(dialect="sqlite"))

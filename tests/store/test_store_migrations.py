@@ -44,6 +44,37 @@ def test_create_schema_gives_the_same_schema_and_counts_as_current(store: Store)
     assert (store.schema_status(), store.schema_revision()) == ("current", head_revision())
 
 
+def triggers(store: Store) -> dict[str, str]:
+    """The database's own triggers and trigger functions (name -> definition)."""
+    with store.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            rows = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
+        else:
+            rows = conn.execute(
+                text(
+                    "SELECT t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                    "WHERE c.relnamespace = current_schema()::regnamespace AND NOT t.tgisinternal "
+                    "UNION ALL SELECT p.proname, p.prosrc FROM pg_proc p "
+                    "WHERE p.pronamespace = current_schema()::regnamespace"
+                )
+            ).all()
+    return {name: " ".join(definition.split()) for name, definition in rows}
+
+
+def test_create_schema_and_the_migrations_give_the_same_triggers(store: Store) -> None:
+    store.upgrade()
+    migrated = triggers(store)
+    with store.engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "base")
+    assert triggers(store) == {}
+    store.create_schema()
+    assert triggers(store) == migrated
+    assert {"config_version_bump", "time_type_bumps_config_version", "time_type_update_bumps_config_version"} & set(
+        migrated
+    )
+    assert len(migrated) >= 2 + 6  # audit_event's and the configuration tables'
+
+
 def test_downgrade_to_nothing_and_up_again(store: Store) -> None:
     store.upgrade()
     with store.engine.begin() as conn:
