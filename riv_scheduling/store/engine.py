@@ -8,7 +8,9 @@ the process. The no-double-booking rule itself is the conditional UPDATE in
 `TimeslotRepo.reserve`, which holds on any backend.
 
 PostgreSQL runs at READ COMMITTED; changes for one person are serialised by a transaction-level
-advisory lock (`SqlUnitOfWork.lock_person`), which SQLite's single writer gives for free.
+advisory lock (`SqlUnitOfWork.lock_person`), which SQLite's single writer gives for free. Reading
+units of work run there without a transaction (autocommit: no BEGIN and COMMIT round trips, the
+same snapshots as READ COMMITTED gives) and are refused any write.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from .tables import healthcare_facility
 DEFAULT_URL = "sqlite:///riv-scheduling.db"
 BUSY_TIMEOUT_S = 30
 _WRITE = "riv_scheduling_write"  # execution option: this transaction will write
+_READ_ONLY = "riv_scheduling_read_only"  # execution option: a reading unit of work (refuses to write)
 _PERSON_LOCK_SPACE = 0x52495601  # first key of pg_advisory_xact_lock(int, int): "RIV\x01"
 
 
@@ -86,6 +89,12 @@ class SqlUnitOfWork:
             conn = self._store.engine.connect()
             if self._write:
                 conn.execution_options(**{_WRITE: True})
+            else:
+                conn.execution_options(**{_READ_ONLY: True})
+                if self._store.autocommit_reads:
+                    # PostgreSQL: at READ COMMITTED every statement has its own snapshot and a SELECT
+                    # takes no locks, so a reading transaction adds only BEGIN and COMMIT round trips.
+                    conn.execution_options(isolation_level="AUTOCOMMIT")
             self._tx = conn.begin()
         except BaseException:
             if lock is not None:
@@ -107,6 +116,8 @@ class SqlUnitOfWork:
         """Serialise this person's changes until the transaction ends (see the port)."""
         if self._conn is None:
             raise RuntimeError("unit of work not entered")
+        if not self._write:
+            raise ReadingUnitOfWorkWrites("lock_person: only a writing unit of work changes a person's appointments")
         if self._conn.dialect.name == "postgresql":
             self._conn.execute(
                 text("SELECT pg_advisory_xact_lock(:space, :key)"),
@@ -149,6 +160,7 @@ class Store:
         self.engine = engine
         # The clinic configuration as this process last read it (config_cache.py).
         self.config_cache: ConfigCache | None = ConfigCache() if cache else None
+        self.autocommit_reads = engine.dialect.name == "postgresql"
         # In-memory SQLite is one shared connection: serialise units of work on it.
         self._serial_lock: threading.RLock | None = threading.RLock() if serial else None
 
@@ -267,6 +279,23 @@ def _enter_wal(cursor: Any) -> None:
         delay = min(delay * 2, 0.2)
 
 
+def _refuse_writes_when_reading(engine: Engine) -> None:
+    """A unit of work entered without `writing()` only reads (the port says so): on PostgreSQL it
+    runs without a transaction, where a write would be kept at once, so any write is refused."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def check(conn: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+        if conn.get_execution_options().get(_READ_ONLY) and statement.split(None, 1)[0].upper() in _WRITES:
+            raise ReadingUnitOfWorkWrites(" ".join(statement.split(None, 3)[:3]))
+
+
+_WRITES = frozenset(("INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE", "CREATE", "ALTER", "DROP"))
+
+
+class ReadingUnitOfWorkWrites(RuntimeError):
+    """A unit of work entered without `writing()` tried to change the database."""
+
+
 def _dispose_after_fork(engine: Engine) -> None:
     """A forked child (pre-fork WSGI servers) must not reuse the parent's pooled connections."""
     if not hasattr(os, "register_at_fork"):
@@ -306,5 +335,6 @@ def open_store(url: str | None = None, **engine_options: Any) -> Store:
     else:
         engine_options.setdefault("pool_pre_ping", True)
         engine = create_engine(sa_url, **engine_options)
+    _refuse_writes_when_reading(engine)
     _dispose_after_fork(engine)
     return Store(engine, serial=serial)
