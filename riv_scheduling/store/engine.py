@@ -24,7 +24,7 @@ import weakref
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Connection, Engine, RootTransaction, create_engine, event, select, text
+from sqlalchemy import Connection, Engine, RootTransaction, create_engine, event, exc, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
@@ -46,6 +46,7 @@ from .tables import healthcare_facility
 
 DEFAULT_URL = "sqlite:///riv-scheduling.db"
 BUSY_TIMEOUT_S = 30
+PING_AFTER_IDLE_S = 1.0  # PostgreSQL: a pooled connection idle this long is checked before use
 _WRITE = "riv_scheduling_write"  # execution option: this transaction will write
 _READ_ONLY = "riv_scheduling_read_only"  # execution option: a reading unit of work (refuses to write)
 _PERSON_LOCK_SPACE = 0x52495601  # first key of pg_advisory_xact_lock(int, int): "RIV\x01"
@@ -279,6 +280,30 @@ def _enter_wal(cursor: Any) -> None:
         delay = min(delay * 2, 0.2)
 
 
+def _ping_when_idle(engine: Engine, after_s: float = PING_AFTER_IDLE_S) -> None:
+    """Check a pooled connection before use when it has been idle for `after_s` seconds (a
+    database restart or a firewall may have closed it meanwhile); a dead one is replaced before the
+    call runs. Busy connections are not checked: `pool_pre_ping` would add a round trip to every
+    call. A connection that died in the last second fails its call (a SOAP fault); SQLAlchemy then
+    replaces every pooled connection older than that failure."""
+
+    @event.listens_for(engine, "checkin")
+    def checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["riv_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("riv_idle_since")
+        if since is None or time.monotonic() - since < after_s:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except Exception as e:
+            raise exc.DisconnectionError(f"pooled connection is gone: {type(e).__name__}") from e
+        if not alive:
+            raise exc.DisconnectionError("pooled connection is gone")
+
+
 def _refuse_writes_when_reading(engine: Engine) -> None:
     """A unit of work entered without `writing()` only reads (the port says so): on PostgreSQL it
     runs without a transaction, where a write would be kept at once, so any write is refused."""
@@ -333,8 +358,10 @@ def open_store(url: str | None = None, **engine_options: Any) -> Store:
         engine = create_engine(sa_url, connect_args=connect_args, **engine_options)
         _configure_sqlite(engine)
     else:
-        engine_options.setdefault("pool_pre_ping", True)
+        ping_idle = not engine_options.get("pool_pre_ping", False)
         engine = create_engine(sa_url, **engine_options)
+        if ping_idle:
+            _ping_when_idle(engine)
     _refuse_writes_when_reading(engine)
     _dispose_after_fork(engine)
     return Store(engine, serial=serial)

@@ -38,6 +38,16 @@ def setup(store: Store) -> ClinicSetup:
 
 
 @pytest.fixture
+def pg_store(tmp_path: Path) -> Iterator[Store]:
+    """For PostgreSQL-only behaviour: a store on a fresh PostgreSQL schema with the test clinic."""
+    with database_url("postgresql", tmp_path) as url:
+        store = open_store(url)
+        build_clinic(store)
+        yield store
+        store.dispose()
+
+
+@pytest.fixture
 def scheduling(store: Store, setup: ClinicSetup) -> Scheduling:
     return Scheduling(store.uow, clock=fixed_clock)
 

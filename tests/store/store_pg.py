@@ -71,8 +71,3 @@ def only_sqlite(store: Store) -> None:
     if store.engine.dialect.name != "sqlite":
         pytest.skip("SQLite-specific behaviour")
 
-
-def only_postgresql(store: Store) -> None:
-    """Skip a test of PostgreSQL-specific behaviour in its SQLite variant."""
-    if store.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL-specific behaviour")

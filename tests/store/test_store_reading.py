@@ -7,7 +7,6 @@ import dataclasses
 
 import pytest
 from sqlalchemy import text
-from store_pg import only_postgresql
 from store_world import CITIZEN, LAKARBESOK, NORR, TOLVAN, add_slot, at
 
 from riv_scheduling.domain import ClinicSetup, Scheduling
@@ -27,8 +26,8 @@ def test_a_reading_unit_of_work_refuses_to_write(store: Store, setup: ClinicSetu
     assert kept == LAKARBESOK
 
 
-def test_reading_on_postgresql_runs_without_a_transaction(store: Store, setup: ClinicSetup) -> None:
-    only_postgresql(store)
+def test_reading_on_postgresql_runs_without_a_transaction(pg_store: Store) -> None:
+    store = pg_store
 
     def status(uow: object) -> int:  # psycopg's TransactionStatus: 0 IDLE, 2 INTRANS
         return int(uow._conn.connection.dbapi_connection.info.transaction_status)  # type: ignore[attr-defined]
