@@ -7,7 +7,9 @@ worker, `riv-scheduling load`, or SQL typed by an operator. A unit of work reads
 on its first cached read, and uses only entries stored under that value; so what it reads is never
 older than the committed configuration it would have read from the tables themselves (the counter
 is read first, and a transaction sees commits in order). After a unit of work changes the
-configuration itself, it reads the tables for the rest of its transaction.
+configuration itself, it reads the tables for the rest of its transaction. A raised counter is at
+least the current time in microseconds, so a database restored from backup or made anew never
+reaches a value again that stood for other contents.
 
 Entries are immutable domain objects (frozen dataclasses, tuples); lists are copied on the way out.
 """

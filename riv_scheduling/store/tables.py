@@ -251,7 +251,9 @@ for _statement in APPEND_ONLY_SQLITE:
 
 # The configuration's version: one row, raised by triggers in the transaction of any change to
 # the configuration tables, so every worker knows when what it cached is out of date
-# (store/config_cache.py). The same statements are in migration 0003.
+# (store/config_cache.py). A new value is at least the time in microseconds, so it never repeats
+# one a worker saw before, even after a restore from backup or a recreated database (0: nothing
+# configured yet). The same statements are in migration 0003.
 config_version = Table(
     "config_version",
     metadata,
@@ -271,7 +273,9 @@ CONFIG_VERSION_POSTGRESQL = (
     "INSERT INTO config_version (id, version) VALUES (1, 0)",
     """CREATE FUNCTION config_version_bump() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE config_version SET version = version + 1 WHERE id = 1;
+    UPDATE config_version
+    SET version = GREATEST(version + 1, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint)
+    WHERE id = 1;
     RETURN NULL;
 END
 $$""",
@@ -285,7 +289,9 @@ CONFIG_VERSION_SQLITE = (
     "INSERT INTO config_version (id, version) VALUES (1, 0)",
     *(
         f"""CREATE TRIGGER {table}_{op.lower()}_bumps_config_version AFTER {op} ON {table}
-BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END"""
+BEGIN UPDATE config_version
+    SET version = MAX(version + 1, CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)) WHERE id = 1;
+END"""
         for table in CONFIG_TABLES
         for op in ("INSERT", "UPDATE", "DELETE")
     ),

@@ -7,11 +7,13 @@ import dataclasses
 from collections.abc import Iterator
 
 import pytest
+from alembic import command
 from sqlalchemy import event, text
 from store_world import DOCTOR, LAKARBESOK, NORR, SSKBESOK, add_slot, at, fixed_clock
 
-from riv_scheduling.domain import ClinicSetup, Scheduling, TimeslotQuery
+from riv_scheduling.domain import ClinicSetup, HealthcareFacility, Scheduling, TimeslotQuery
 from riv_scheduling.store import Store, open_store
+from riv_scheduling.store.schema import alembic_config
 from riv_scheduling.store.tables import CONFIG_TABLES
 
 
@@ -134,3 +136,20 @@ def test_without_the_version_row_nothing_is_cached(store: Store, setup: ClinicSe
     search(store)
     search(store)
     assert len(sql.reading("time_type")) == 2
+
+
+
+def test_a_database_made_anew_is_never_mistaken_for_the_old_one(store: Store, setup: ClinicSetup) -> None:
+    # The same store (one worker) sees its database dropped and set up again with other contents:
+    # the counter starts again, but never at a value that stood for the old contents.
+    search(store)
+    old = version(store)
+    with store.engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "base")
+    store.create_schema()
+    ClinicSetup(store.uow, clock=fixed_clock).add_facility(HealthcareFacility(NORR, "Ny enhet"))
+    assert version(store) > old
+    with store.uow() as uow:
+        facility = uow.facilities.get(NORR)
+        assert facility is not None and facility.name == "Ny enhet"
+        assert uow.time_types.list(NORR) == []

@@ -31,7 +31,9 @@ TABLES = (
 POSTGRESQL = (
     """CREATE FUNCTION config_version_bump() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE config_version SET version = version + 1 WHERE id = 1;
+    UPDATE config_version
+    SET version = GREATEST(version + 1, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint)
+    WHERE id = 1;
     RETURN NULL;
 END
 $$""",
@@ -43,7 +45,9 @@ $$""",
 )
 SQLITE = tuple(
     f"""CREATE TRIGGER {table}_{op_.lower()}_bumps_config_version AFTER {op_} ON {table}
-BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END"""
+BEGIN UPDATE config_version
+    SET version = MAX(version + 1, CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)) WHERE id = 1;
+END"""
     for table in TABLES
     for op_ in ("INSERT", "UPDATE", "DELETE")
 )
