@@ -91,7 +91,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _serve_workers(args: argparse.Namespace) -> int:
-    """``serve --workers N``: gunicorn, N worker processes with a few threads each (plain HTTP)."""
+    """``serve --workers N``: gunicorn, N worker processes, ``--threads`` each (plain HTTP)."""
     if args.workers < 1:
         print("riv-scheduling serve: --workers must be at least 1", file=sys.stderr)
         return 2
@@ -243,8 +243,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=None, metavar="N",
                        help="serve with gunicorn and N worker processes (plain HTTP; default: one process,"
                             " threaded server, with TLS support)")
-    serve.add_argument("--threads", type=int, default=4, metavar="N",
-                       help="threads per worker process with --workers (default 4)")
+    serve.add_argument("--threads", type=int, default=1, metavar="N",
+                       help="threads per worker process with --workers (default 1: a call is mostly Python"
+                            " CPU, and threads of one process contend for the GIL; scale with --workers)")
     serve.add_argument("--reuse-port", action=argparse.BooleanOptionalAction, default=True,
                        help="with --workers: each worker listens on its own SO_REUSEPORT socket, so the kernel"
                             " spreads connections evenly over the workers (default; --no-reuse-port: one shared"
