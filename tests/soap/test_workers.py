@@ -98,8 +98,8 @@ def _wait_ready(proc: subprocess.Popen[bytes], log: Path, seconds: float = 60) -
     raise AssertionError(f"serve --workers 2 not ready after {seconds} s:\n{log.read_text()}")
 
 
-def _client(base: str) -> zeep.Client:
-    return zeep.Client(f"{base}{INTERACTIONS['MakeAppointment'].path}?wsdl")
+def _client(base: str, interaction: str = "MakeAppointment") -> zeep.Client:
+    return zeep.Client(f"{base}{INTERACTIONS[interaction].path}?wsdl")
 
 
 def test_two_worker_processes_serve_a_zeep_booking(served: tuple[str, Slots, subprocess.Popen[bytes]]) -> None:
@@ -148,3 +148,42 @@ def test_workers_refuse_tls_options(tmp_path: Path) -> None:
 
     assert main(["serve", "--workers", "2", "--db", f"sqlite:///{tmp_path / 'x.db'}",
                  "--tls-cert", "c.pem", "--tls-key", "k.pem", "--client-ca", "ca.pem"]) == 2
+
+
+def test_a_configuration_change_reaches_every_worker_with_the_next_call(
+    served: tuple[str, Slots, subprocess.Popen[bytes]], tmp_path: Path
+) -> None:
+    # Each worker caches the configuration it read; an operator's `riv-scheduling load` in another
+    # process must still show in the very next answer of every worker.
+    from datetime import date, timedelta
+
+    from riv_scheduling.demo import DEMO_FILE
+
+    base, slots, _ = served
+    store = slots.setup._uow.__self__  # type: ignore[attr-defined]  # the fixture's own store
+    window = {
+        "startDateInclusive": (date.today() + timedelta(days=1)).strftime("%Y%m%d"),
+        "endDateInclusive": (date.today() + timedelta(days=7)).strftime("%Y%m%d"),
+        "timeTypeCode": "PROVTAGNING",
+    }
+
+    def update_allowed_seen(clients: int = 12) -> set[bool]:
+        seen: set[bool] = set()
+        for _ in range(clients):  # a new client, so a new connection: the kernel deals them to both workers
+            r = _client(base, "GetAvailableTimeslots").service.GetAvailableTimeslots(
+                _soapheaders={"LogicalAddress": "SE2321000016-A1B2"}, **window
+            )
+            assert r.resultCode == "OK" and r.timeslot
+            seen |= {slot.timeType.updateAppointmentAllowed for slot in r.timeslot}
+        return seen
+
+    assert update_allowed_seen() == {False}  # both workers have cached the demo unit's time types
+    changed = tmp_path / "clinic.toml"
+    demo = DEMO_FILE.read_text(encoding="utf-8")
+    block = 'name = "Provtagning"\nupdate_allowed = false\n'
+    assert block in demo
+    changed.write_text(demo.replace(block, 'name = "Provtagning"\nupdate_allowed = true\n'), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "riv_scheduling.cli", "load", str(changed), "--db", str(store.url)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert update_allowed_seen() == {True}
