@@ -338,6 +338,9 @@ def _dispose_after_fork(engine: Engine) -> None:
 def open_store(url: str | None = None, **engine_options: Any) -> Store:
     """Open the store at a SQLAlchemy URL (default: `riv-scheduling.db` in the current directory).
 
+    `engine_options` go to SQLAlchemy's `create_engine`, except `ping_after_idle_s` (PostgreSQL: how
+    long a pooled connection may idle before it is checked on its next use; see `_ping_when_idle`).
+
     The schema is not created here; call `Store.create_schema()`.
     """
     sa_url = make_url(url or DEFAULT_URL)
@@ -358,10 +361,11 @@ def open_store(url: str | None = None, **engine_options: Any) -> Store:
         engine = create_engine(sa_url, connect_args=connect_args, **engine_options)
         _configure_sqlite(engine)
     else:
+        ping_after_s = engine_options.pop("ping_after_idle_s", PING_AFTER_IDLE_S)
         ping_idle = not engine_options.get("pool_pre_ping", False)
         engine = create_engine(sa_url, **engine_options)
         if ping_idle:
-            _ping_when_idle(engine)
+            _ping_when_idle(engine, ping_after_s)
     _refuse_writes_when_reading(engine)
     _dispose_after_fork(engine)
     return Store(engine, serial=serial)

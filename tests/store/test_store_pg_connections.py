@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import exc, text
 from store_world import NORR
 
-from riv_scheduling.store import Store
+from riv_scheduling.store import Store, open_store
 from riv_scheduling.store.engine import PING_AFTER_IDLE_S
 
 
@@ -46,6 +46,7 @@ def read_facility(store: Store) -> str:
 
 def test_idle_connections_the_server_closed_are_replaced_unnoticed(pg_store: Store) -> None:
     store = pg_store
+    assert PING_AFTER_IDLE_S <= 1.0  # the default the producer runs with
     pids = backend_pids(store)
     terminate(store, pids)
     time.sleep(PING_AFTER_IDLE_S + 0.2)
@@ -55,7 +56,8 @@ def test_idle_connections_the_server_closed_are_replaced_unnoticed(pg_store: Sto
 
 
 def test_a_connection_that_died_in_use_fails_one_call_then_the_pool_is_renewed(pg_store: Store) -> None:
-    store = pg_store
+    # Connections count as in use for a minute here, however slow the machine is between the steps.
+    store = open_store(str(pg_store.engine.url.render_as_string(hide_password=False)), ping_after_idle_s=60.0)
     pids = backend_pids(store)
     terminate(store, pids)
     with pytest.raises(exc.OperationalError):  # used again at once: not checked, so this call fails
@@ -63,3 +65,4 @@ def test_a_connection_that_died_in_use_fails_one_call_then_the_pool_is_renewed(p
     assert read_facility(store)  # and the pool was renewed: every later call works
     assert read_facility(store)
     assert not backend_pids(store) & pids
+    store.dispose()
