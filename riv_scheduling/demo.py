@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from pathlib import Path
 
 from riv_scheduling.clinic import Summary, apply_config
 from riv_scheduling.clinic.config import SLOT_NAMESPACE
 from riv_scheduling.clinic.config import timeslot_id as _timeslot_id
+from riv_scheduling.schemas import RESOURCES
 from riv_scheduling.store import Store
 
-DEMO_FILE = Path(__file__).resolve().parents[1] / "examples" / "demo-clinic.toml"
+DEMO_FILE = (RESOURCES / "demo-clinic.toml").resolve()  # examples/demo-clinic.toml in a checkout
 DEMO_NAMESPACE = SLOT_NAMESPACE
 DAYS = 28  # the opening hours' horizon in the demo file
 

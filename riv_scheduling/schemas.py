@@ -6,13 +6,17 @@ import os
 import re
 from pathlib import Path
 
+# Files the package needs at run time: links to the top-level schemas/, contracts/ and
+# examples/demo-clinic.toml in a checkout, copies of them in a wheel (pyproject's package-data).
+RESOURCES = Path(__file__).parent / "resources"
+
 
 def _locate() -> Path:
     env = os.environ.get("RIV_SCHEDULING_SCHEMAS")
     if env:
         return Path(env)
-    # A source checkout or an editable install: schemas/ beside the package.
-    return Path(__file__).resolve().parent.parent / "schemas"
+    # resources/schemas: a link to the top-level schemas/ in a checkout, a copy in a wheel.
+    return (RESOURCES / "schemas").resolve()
 
 
 SCHEMA_DIR = _locate()

@@ -24,7 +24,7 @@ from riv_scheduling.conformance.expressions import (
     references,
     split_condition,
 )
-from riv_scheduling.schemas import SCHEMA_DIR
+from riv_scheduling.schemas import RESOURCES, SCHEMA_DIR
 from riv_scheduling.soap.interactions import INTERACTIONS
 
 # Variables every run defines (docs/conformance.md, "Variables").
@@ -50,7 +50,7 @@ def default_contracts_dir() -> Path:
     env = os.environ.get("RIV_SCHEDULING_CONTRACTS")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent.parent / "contracts"
+    return (RESOURCES / "contracts").resolve()
 
 
 @dataclass(frozen=True)
