@@ -310,8 +310,10 @@ def _refuse_writes_when_reading(engine: Engine) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def check(conn: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
-        if conn.get_execution_options().get(_READ_ONLY) and statement.split(None, 1)[0].upper() in _WRITES:
-            raise ReadingUnitOfWorkWrites(" ".join(statement.split(None, 3)[:3]))
+        if conn.get_execution_options().get(_READ_ONLY):
+            verb = statement.split(None, 1)[:1]
+            if verb and verb[0].upper() in _WRITES:
+                raise ReadingUnitOfWorkWrites(" ".join(statement.split(None, 3)[:3]))
 
 
 _WRITES = frozenset(("INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE", "CREATE", "ALTER", "DROP"))
