@@ -57,11 +57,11 @@ class ConfigCache:
 class ConfigReads:
     """One unit of work's view of the cache (its connection, the counter's value it read)."""
 
-    def __init__(self, cache: ConfigCache | None, conn: Connection) -> None:
+    def __init__(self, cache: ConfigCache, conn: Connection) -> None:
         self._cache = cache
         self._conn = conn
         self._version: int | None = MISSING
-        self._bypass = cache is None
+        self._bypass = False
 
     def _current(self) -> int | None:
         if self._version is MISSING:
@@ -71,7 +71,7 @@ class ConfigReads:
 
     def read(self, key: Hashable, load: Callable[[], T]) -> T:
         """The cached value of `key` for this transaction, or `load()` (then cached)."""
-        if self._bypass or self._cache is None:
+        if self._bypass:
             return load()
         version = self._current()
         if version is None:
@@ -85,13 +85,13 @@ class ConfigReads:
 
     def peek(self, key: Hashable) -> Any:
         """The cached value of `key` for this transaction, or MISSING (nothing is loaded)."""
-        if self._bypass or self._cache is None:
+        if self._bypass:
             return MISSING
         version = self._current()
         return MISSING if version is None else self._cache.get(version, key)
 
     def store(self, key: Hashable, value: Any) -> None:
-        if not self._bypass and self._cache is not None and (version := self._current()) is not None:
+        if not self._bypass and (version := self._current()) is not None:
             self._cache.put(version, key, value)
 
     def changed(self) -> None:

@@ -157,10 +157,10 @@ class SqlUnitOfWork:
 class Store:
     """The SQL store: schema and units of work over one Engine (thread-safe, pooled)."""
 
-    def __init__(self, engine: Engine, serial: bool = False, cache: bool = True) -> None:
+    def __init__(self, engine: Engine, serial: bool = False) -> None:
         self.engine = engine
         # The clinic configuration as this process last read it (config_cache.py).
-        self.config_cache: ConfigCache | None = ConfigCache() if cache else None
+        self.config_cache = ConfigCache()
         self.autocommit_reads = engine.dialect.name == "postgresql"
         # In-memory SQLite is one shared connection: serialise units of work on it.
         self._serial_lock: threading.RLock | None = threading.RLock() if serial else None

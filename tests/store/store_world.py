@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -41,6 +43,27 @@ def person_no(n: int) -> PersonId:
         d = int(ch) * (2 if i % 2 == 0 else 1)
         total += d - 9 if d > 9 else d
     return PersonId(PERSONNUMMER_OID, f"19{body}{(10 - total % 10) % 10}")
+
+
+def at_once(stores: Sequence[Store], action: Callable[[Store], object], timeout: float = 120) -> list[BaseException]:
+    """Run `action` on every store in its own thread, all released at the same moment (workers
+    starting together); the errors they raised."""
+    barrier = threading.Barrier(len(stores))
+    errors: list[BaseException] = []
+
+    def run(s: Store) -> None:
+        barrier.wait()
+        try:
+            action(s)
+        except BaseException as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=timeout)
+    return errors
 
 
 def fixed_clock() -> datetime:

@@ -84,7 +84,7 @@ def test_changes_by_another_worker_are_seen_at_once(store: Store, setup: ClinicS
 
 
 @pytest.mark.parametrize("table", CONFIG_TABLES)
-def test_any_sql_change_to_a_configuration_table_raises_the_version(store: Store, setup: ClinicSetup,
+def test_an_sql_change_to_each_configuration_table_raises_the_version(store: Store, setup: ClinicSetup,
                                                                    table: str) -> None:
     changes = {
         "healthcare_facility": "UPDATE healthcare_facility SET name = name || ' (ny)'",

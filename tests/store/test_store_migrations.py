@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,12 +10,13 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
-from store_world import CITIZEN, NORR, TOLVAN, add_slot, at, build_clinic, fixed_clock
+from store_world import CITIZEN, NORR, TOLVAN, add_slot, at, at_once, build_clinic, fixed_clock
 
 from riv_scheduling.domain import Scheduling
-from riv_scheduling.store import SchemaAhead, SchemaBehind, Store, metadata
+from riv_scheduling.store import SchemaAhead, SchemaBehind, Store, metadata, open_store
 from riv_scheduling.store.repositories import AuditRepo
 from riv_scheduling.store.schema import BASELINE_REVISION, alembic_config, head_revision
+from riv_scheduling.store.tables import CONFIG_TABLES
 
 
 def differences(store: Store) -> list[object]:
@@ -69,10 +69,16 @@ def test_create_schema_and_the_migrations_give_the_same_triggers(store: Store) -
     assert triggers(store) == {}
     store.create_schema()
     assert triggers(store) == migrated
-    assert {"config_version_bump", "time_type_bumps_config_version", "time_type_update_bumps_config_version"} & set(
-        migrated
-    )
-    assert len(migrated) >= 2 + 6  # audit_event's and the configuration tables'
+    # Every change to every configuration table raises the configuration's version.
+    for table in CONFIG_TABLES:
+        if store.engine.dialect.name == "sqlite":
+            for op in ("insert", "update", "delete"):
+                assert f"after {op} on {table} " in migrated[f"{table}_{op}_bumps_config_version"].lower()
+        else:
+            definition = migrated[f"{table}_bumps_config_version"]  # ON <test schema>.<table>
+            assert "AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON " in definition
+            assert f".{table} FOR EACH STATEMENT EXECUTE FUNCTION config_version_bump()" in definition
+    assert {"audit_event_no_update", "audit_event_no_update_or_delete"} & set(migrated)
 
 
 def test_downgrade_to_nothing_and_up_again(store: Store) -> None:
@@ -129,24 +135,8 @@ def test_ensure_schema_upgrades_an_empty_database(store: Store) -> None:
 
 
 def test_workers_upgrading_at_once_do_not_collide(store: Store, db_url: str) -> None:
-    from riv_scheduling.store import open_store
-
     stores = [open_store(db_url) for _ in range(4)]
-    barrier = threading.Barrier(len(stores))
-    errors: list[BaseException] = []
-
-    def run(s: Store) -> None:
-        barrier.wait()
-        try:
-            s.ensure_schema()
-        except BaseException as e:
-            errors.append(e)
-
-    threads = [threading.Thread(target=run, args=(s,)) for s in stores]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    errors = at_once(stores, Store.ensure_schema)
     for s in stores:
         s.dispose()
     assert errors == []
@@ -155,26 +145,14 @@ def test_workers_upgrading_at_once_do_not_collide(store: Store, db_url: str) -> 
 
 def opened_at_once(url: str, workers: int = 4) -> bool:
     """True when `workers` stores all connect at the same moment to `url` and find it in WAL mode."""
-    from riv_scheduling.store import open_store
-
     stores = [open_store(url) for _ in range(workers)]
-    barrier = threading.Barrier(workers)
-    errors: list[BaseException] = []
     modes: list[str] = []
 
-    def run(s: Store) -> None:
-        barrier.wait()
-        try:
-            with s.engine.connect() as conn:
-                modes.append(conn.exec_driver_sql("PRAGMA journal_mode").scalar_one())
-        except BaseException as e:
-            errors.append(e)
+    def connect(s: Store) -> None:
+        with s.engine.connect() as conn:
+            modes.append(conn.exec_driver_sql("PRAGMA journal_mode").scalar_one())
 
-    threads = [threading.Thread(target=run, args=(s,)) for s in stores]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    errors = at_once(stores, connect)
     for s in stores:
         s.dispose()
     return not errors and modes == ["wal"] * workers

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event, inspect, text, update
 from sqlalchemy.exc import IntegrityError
 from store_pg import only_sqlite
-from store_world import CITIZEN, DOCTOR, NORR, NOW, OTHER, SODER, SSKBESOK, TOLVAN, add_slot, at
+from store_world import CITIZEN, DOCTOR, NORR, NOW, OTHER, SODER, SSKBESOK, TOLVAN, add_slot, at, at_once
 
 from riv_scheduling.domain import (
     STOCKHOLM,
@@ -263,24 +263,8 @@ def test_in_memory_sqlite_works_across_threads() -> None:
 
 
 def test_workers_creating_the_schema_at_once_do_not_collide(db_url: str) -> None:
-    import threading
-
     stores = [open_store(db_url) for _ in range(6)]
-    barrier = threading.Barrier(len(stores))
-    errors: list[BaseException] = []
-
-    def create(s: Store) -> None:
-        barrier.wait()
-        try:
-            s.create_schema()
-        except BaseException as e:
-            errors.append(e)
-
-    threads = [threading.Thread(target=create, args=(s,)) for s in stores]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    errors = at_once(stores, Store.create_schema, timeout=60)
     try:
         assert errors == []
         assert stores[0].is_empty()
