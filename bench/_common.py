@@ -13,8 +13,9 @@ from typing import Any
 
 from lxml import etree
 
+from riv_scheduling.contract import INTERACTIONS
 from riv_scheduling.domain import Actor, PersonId, Scheduling, TimeslotQuery
-from riv_scheduling.soap.interactions import INTERACTIONS
+from riv_scheduling.soap.interactions import element
 
 UNIT = "SE2321000016-A1B2"  # the demo unit
 PNR = "191212121212"
@@ -61,7 +62,7 @@ def envelope(name: str, unit: str = UNIT, person: str = PNR, **fields: str) -> b
     _el(header, REGISTRY, "LogicalAddress", unit)
     body = _el(env, SOAP, "Body")
     req = _el(body, ns, name)
-    cls = i.bindings.ELEMENTS[name]
+    cls = element(i, name)
     for key in cls._type_info:
         if key == "actor" and name != "GetAvailableTimeslots":
             actor = _el(req, ns, "actor")

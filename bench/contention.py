@@ -27,9 +27,9 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE] + [str(H
 from _common import Client, Served, envelope, free_slots, machine, pnr, result_code, table, write_json  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
+from riv_scheduling.contract import INTERACTIONS  # noqa: E402
 from riv_scheduling.demo import load_demo  # noqa: E402
 from riv_scheduling.domain import Scheduling  # noqa: E402
-from riv_scheduling.soap.interactions import INTERACTIONS  # noqa: E402
 from riv_scheduling.store import open_store  # noqa: E402
 from riv_scheduling.store.tables import appointment, timeslot  # noqa: E402
 

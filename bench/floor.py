@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 
+from riv_scheduling.contract import CORE_NS, INTERACTIONS, LOGICAL_ADDRESS_NS
+from riv_scheduling.contract.schemas import SCHEMA_DIR
 from riv_scheduling.domain import (
     Actor,
     Code,
@@ -26,8 +28,6 @@ from riv_scheduling.domain import (
     TimeslotQuery,
     booking_result,
 )
-from riv_scheduling.schemas import SCHEMA_DIR
-from riv_scheduling.soap.interactions import CORE_NS, INTERACTIONS, LOGICAL_ADDRESS_NS
 
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 STOCKHOLM = ZoneInfo("Europe/Stockholm")

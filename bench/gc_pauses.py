@@ -26,7 +26,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE] + [str(H
 
 from _common import Postgres, envelope, machine, pnr, table, write_json  # noqa: E402
 
-from riv_scheduling.soap.interactions import INTERACTIONS  # noqa: E402
+from riv_scheduling.contract import INTERACTIONS  # noqa: E402
 from riv_scheduling.wsgi import create_app, settle_memory  # noqa: E402
 
 

@@ -69,8 +69,8 @@ from _common import (  # noqa: E402
 )
 from _load import Load, Request, http_request  # noqa: E402
 
+from riv_scheduling.contract import INTERACTIONS  # noqa: E402
 from riv_scheduling.domain import Scheduling  # noqa: E402
-from riv_scheduling.soap.interactions import INTERACTIONS  # noqa: E402
 from riv_scheduling.store import open_store  # noqa: E402
 
 ROOT = HERE.parent

@@ -43,10 +43,10 @@ from _common import (  # noqa: E402
 )
 from floor import Floor, shape  # noqa: E402
 
+from riv_scheduling.contract import INTERACTIONS  # noqa: E402
 from riv_scheduling.demo import load_demo  # noqa: E402
 from riv_scheduling.domain import Scheduling  # noqa: E402
 from riv_scheduling.soap.app import Producer  # noqa: E402
-from riv_scheduling.soap.interactions import INTERACTIONS  # noqa: E402
 from riv_scheduling.store import open_store  # noqa: E402
 
 

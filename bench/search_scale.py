@@ -27,10 +27,10 @@ from _common import UNIT, envelope, machine, median, table, write_json  # noqa: 
 from inprocess import call_producer  # noqa: E402
 from sqlalchemy import func, insert, select  # noqa: E402
 
+from riv_scheduling.contract import INTERACTIONS  # noqa: E402
 from riv_scheduling.demo import load_demo  # noqa: E402
 from riv_scheduling.domain import Scheduling, TimeslotQuery  # noqa: E402
 from riv_scheduling.soap.app import Producer  # noqa: E402
-from riv_scheduling.soap.interactions import INTERACTIONS  # noqa: E402
 from riv_scheduling.store import open_store  # noqa: E402
 from riv_scheduling.store.tables import healthcare_facility, time_type, timeslot  # noqa: E402
 

@@ -38,6 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from riv_scheduling.contract import INTERACTIONS
+
 PEER_CERT_KEY = "riv.peer_cert"
 CLIENT_HSA_ID_KEY = "riv.client_hsa_id"
 CONSUMER_HSA_ID_KEY = "riv.consumer_hsa_id"
@@ -119,8 +121,6 @@ class AccessPolicy:
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> AccessPolicy:
-        from riv_scheduling.soap.interactions import INTERACTIONS
-
         unknown = set(data) - {"consumer", "platform"}
         if unknown:
             raise AccessConfigError(f"unknown keys {sorted(unknown)}; expected [[consumer]] and [[platform]]")

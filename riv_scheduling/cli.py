@@ -106,8 +106,8 @@ def _serve_workers(args: argparse.Namespace) -> int:
     except ImportError:
         print("riv-scheduling serve: --workers needs gunicorn (pip install gunicorn)", file=sys.stderr)
         return 2
+    from riv_scheduling.contract import INTERACTIONS
     from riv_scheduling.demo import load_demo
-    from riv_scheduling.soap.interactions import INTERACTIONS
     from riv_scheduling.wsgi import create_app, settle_memory
 
     log.warning("DEVELOPMENT MODE: plain HTTP, no client certificates, no access control;"

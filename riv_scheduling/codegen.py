@@ -27,9 +27,8 @@ from xmlschema.validators import (
     XsdSimpleType,
 )
 
-from riv_scheduling.schemas import SCHEMA_DIR, module_name
+from riv_scheduling.contract import SCHEMA_DIR, XSD_NS, module_name
 
-XSD_NS = "http://www.w3.org/2001/XMLSchema"
 BINDINGS_DIR = Path(__file__).parent / "bindings"
 
 # XSD built-in type -> Spyne primitive.

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from riv_scheduling.clinic import Summary, apply_config
 from riv_scheduling.clinic.config import SLOT_NAMESPACE
 from riv_scheduling.clinic.config import timeslot_id as _timeslot_id
-from riv_scheduling.schemas import RESOURCES
+from riv_scheduling.contract.schemas import RESOURCES
 from riv_scheduling.store import Store
 
 DEMO_FILE = (RESOURCES / "demo-clinic.toml").resolve()  # examples/demo-clinic.toml in a checkout

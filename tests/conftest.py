@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from riv_scheduling.domain.personal_identity import is_valid
+from riv_scheduling.contract.personal_identity import is_valid
 from riv_scheduling.logs import StructuredFormatter, mask
 
 _STREAM = io.StringIO()

@@ -8,37 +8,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import uuid
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
-DB_HELP = "SQLAlchemy database URL (default: sqlite:///riv-scheduling.db)"
+from riv_scheduling.arguments import DB_HELP, iso_date, person_id, uuid_of
 
-
-def person_id(value: str) -> Any:
-    """A 12-digit personnummer or samordningsnummer (day of month + 60), with or without '-'."""
-    from riv_scheduling.domain import PERSONNUMMER_OID, SAMORDNINGSNUMMER_OID, PersonId
-
-    digits = value.replace("-", "").strip()
-    if len(digits) != 12 or not digits.isdigit():
-        raise argparse.ArgumentTypeError("expected 12 digits, e.g. 191212121212")
-    root = SAMORDNINGSNUMMER_OID if int(digits[6:8]) > 60 else PERSONNUMMER_OID
-    return PersonId(root, digits)
-
-
-def timeslot(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError("expected a timeslot UUID") from None
-
-
-def iso_date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError("expected a date such as 2025-06-30") from None
+timeslot = uuid_of("a timeslot id")
 
 
 def _store(url: str | None) -> Any:

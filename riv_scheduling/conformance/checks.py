@@ -13,8 +13,8 @@ from riv_scheduling.conformance import rules
 from riv_scheduling.conformance.client import Exchange
 from riv_scheduling.conformance.expressions import parse_path, same, select, text_of
 from riv_scheduling.conformance.scenario import Check
-from riv_scheduling.schemas import SCHEMA_DIR
-from riv_scheduling.soap.interactions import CORE_NS, INTERACTIONS
+from riv_scheduling.contract import CORE_NS, INTERACTIONS
+from riv_scheduling.contract.schemas import SCHEMA_DIR
 
 PASS, FAIL = "pass", "fail"
 MAX_LISTED = 5

@@ -18,8 +18,8 @@ from lxml import etree
 from zeep.transports import Transport
 
 from riv_scheduling.conformance import rules
-from riv_scheduling.schemas import SCHEMA_DIR
-from riv_scheduling.soap.interactions import INTERACTIONS
+from riv_scheduling.contract import INTERACTIONS
+from riv_scheduling.contract.schemas import SCHEMA_DIR
 
 # Faults that mean "this producer (or the platform in front of it) does not serve this contract".
 # VP004 / VP007 are the national platform's (CONTRACTS.md §5.2, TKB 3.1); the others are wordings

@@ -5,14 +5,22 @@ Every automatic check cites its rule from here; scenario files cite their own.
 
 from __future__ import annotations
 
-from riv_scheduling.soap.interactions import CORE_NS, DOMAIN, INTERACTIONS, Interaction
+from riv_scheduling.contract import (  # noqa: F401  (the kit's modules read these through rules)
+    CORE_NS,
+    INTERACTIONS,
+    LOGICAL_ADDRESS_NS,
+    SCHEDULING_DOMAIN,
+    SOAP11_NS,
+    SOAP12_NS,
+    SPECIFIC_CODES,
+    WITHOUT_RESULT_CODE,
+    WSDL_NS,
+    WSDL_SOAP_NS,
+    Interaction,
+    allowed_result_codes,
+)
 
-SOAP11_NS = "http://schemas.xmlsoap.org/soap/envelope/"
-SOAP12_NS = "http://www.w3.org/2003/05/soap-envelope"
-WSDL_NS = "http://schemas.xmlsoap.org/wsdl/"
-WSDL_SOAP_NS = "http://schemas.xmlsoap.org/wsdl/soap/"
-LOGICAL_ADDRESS_NS = "urn:riv:itintegration:registry:1"
-CONTRACT_PREFIX = f"{DOMAIN}:"
+CONTRACT_PREFIX = f"{SCHEDULING_DOMAIN}:"
 
 # CONTRACTS.md §3.x and TKB chapter 7 (page 7 of tkb/) per interaction: (CONTRACTS section,
 # TKB contract section, TKB "Fältregler enligt schema (XSD)" subsection).
@@ -30,36 +38,6 @@ SECTIONS: dict[str, tuple[str, str, str]] = {
     "MakeAppointment": ("3.11", "7.11", "7.11.6"),
     "UpdateAppointment": ("3.12", "7.12", "7.12.6"),
 }
-
-BASE_CODES = ("OK", "INFO", "ERROR")
-
-# CONTRACTS.md §5.1 "Contracts" column (TKB 3.7.2-3.7.5). Query contracts: OK, INFO, ERROR only.
-SPECIFIC_CODES: dict[str, tuple[str, ...]] = {
-    "MakeAppointment": (
-        "REQUESTED_TIME_IS_ALREADY_RESERVED", "REQUESTED_TIME_HAS_ALREADY_PASSED",
-        "REQUESTED_TIME_IS_NO_LONGER_AVAILABLE", "TOO_LATE_TO_MAKE_APPOINTMENT",
-        "USER_IS_ALREADY_OCCUPIED", "APPOINTMENT_IS_NOT_ALLOWED",
-    ),
-    "UpdateAppointment": (
-        "REQUESTED_TIME_IS_ALREADY_RESERVED", "REQUESTED_TIME_HAS_ALREADY_PASSED",
-        "REQUESTED_TIME_IS_NO_LONGER_AVAILABLE", "USER_IS_ALREADY_OCCUPIED",
-        "APPOINTMENT_IS_ALREADY_CANCELED", "APPOINTMENT_IS_ALREADY_UPDATED",
-        "TOO_LATE_TO_UPDATE_APPOINTMENT", "APPOINTMENT_DOES_NOT_EXIST",
-        "UPDATE_APPOINTMENT_IS_NOT_ALLOWED",
-    ),
-    "CancelAppointment": (
-        "APPOINTMENT_IS_ALREADY_CANCELED", "APPOINTMENT_IS_ALREADY_UPDATED",
-        "TOO_LATE_TO_CANCEL_APPOINTMENT", "APPOINTMENT_DOES_NOT_EXIST", "CANCEL_IS_NOT_ALLOWED",
-    ),
-    # CONTRACTS.md §8 #3: TKB 7.2.4 says OK/INFO/ERROR only, TKB 3.7.5 lists these; accept both.
-    "ConfirmAppointment": (
-        "APPOINTMENT_IS_ALREADY_CONFIRMED", "TOO_LATE_TO_CONFIRM_APPOINTMENT",
-        "APPOINTMENT_DOES_NOT_EXIST", "CONFIRM_IS_NOT_ALLOWED",
-    ),
-}
-
-# GetAppointments is the only response without resultCode (CONTRACTS.md §3.4, §8 #15).
-WITHOUT_RESULT_CODE = frozenset({"GetAppointments"})
 
 # The kit's test citizens: Skatteverket's test personnummer 19121212-1212 (Tolvan Tolvansson) and
 # 19811218-9876, the example number Skatteverket uses for personnummer (both with valid check digits).
@@ -89,13 +67,6 @@ V1_TO_V2 = {
 
 def interaction(name: str) -> Interaction:
     return INTERACTIONS[name]
-
-
-def allowed_result_codes(name: str) -> tuple[str, ...] | None:
-    """The result codes the contract allows in this interaction's response; None: no resultCode."""
-    if name in WITHOUT_RESULT_CODE:
-        return None
-    return BASE_CODES + SPECIFIC_CODES.get(name, ())
 
 
 def ref(name: str) -> str:

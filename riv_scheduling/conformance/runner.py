@@ -23,15 +23,11 @@ from riv_scheduling.conformance.expressions import (
     stockholm_today,
 )
 from riv_scheduling.conformance.scenario import Scenario, Step, auto_check_ids
-from riv_scheduling.soap.interactions import CORE_NS, INTERACTIONS
+from riv_scheduling.contract import CITIZEN_ACTOR_CODE, CORE_NS, INTERACTIONS, SNOMED_CT_OID, personal_identity
 
 PASS, FAIL, NA, BLOCKED = "pass", "fail", "n/a", "blocked"
 STATUSES = (PASS, FAIL, NA, BLOCKED)
 
-PERSONNUMMER = "1.2.752.129.2.1.3.1"
-SAMORDNINGSNUMMER = "1.2.752.129.2.1.3.3"
-SNOMED = "1.2.752.116.2.1.1"
-CITIZEN = "116154003"
 
 DEFAULT_PERSON = rules.DEFAULT_PERSON
 DEFAULT_PERSON2 = rules.DEFAULT_PERSON2
@@ -118,21 +114,12 @@ class RunResult:
         return {r.name: r for r in self.checks}
 
 
-def person_root(pnr: str) -> str:
-    """Samordningsnummer have the birth day + 60."""
-    return SAMORDNINGSNUMMER if len(pnr) == 12 and pnr.isdigit() and int(pnr[6:8]) > 60 else PERSONNUMMER
-
-
 def check_person(pnr: str) -> str | None:
-    """Why ``pnr`` is not a 12-digit personnummer/samordningsnummer with a valid check digit, or None."""
-    if len(pnr) != 12 or not pnr.isdigit():
-        return "a personal identity number has 12 digits (YYYYMMDDNNNC)"
-    total = 0
-    for i, ch in enumerate(pnr[2:11]):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    if (10 - total % 10) % 10 != int(pnr[11]):
-        return "the check digit is wrong"
+    """Why ``pnr`` is not a valid 12-digit personnummer/samordningsnummer, or None."""
+    try:
+        personal_identity.from_text(pnr)
+    except personal_identity.InvalidPersonalIdentity as exc:
+        return exc.reason
     return None
 
 
@@ -143,10 +130,10 @@ def build_variables(opts: RunOptions, now: Callable[[], str] = stockholm_now_ts
     end = start + timedelta(days=max(opts.days, 1) - 1)
 
     def pid(pnr: str) -> dict[str, str]:
-        return {"root": person_root(pnr), "extension": pnr}
+        return {"root": personal_identity.root_of(pnr), "extension": pnr}
 
     def actor(pnr: str) -> dict[str, Any]:
-        return {"actorId": pid(pnr), "actorType": {"code": CITIZEN, "codeSystem": SNOMED}}
+        return {"actorId": pid(pnr), "actorType": {"code": CITIZEN_ACTOR_CODE, "codeSystem": SNOMED_CT_OID}}
 
     values: dict[str, Any] = {
         "unit": opts.logical_address,

@@ -24,8 +24,8 @@ from riv_scheduling.conformance.expressions import (
     references,
     split_condition,
 )
-from riv_scheduling.schemas import RESOURCES, SCHEMA_DIR
-from riv_scheduling.soap.interactions import INTERACTIONS
+from riv_scheduling.contract import INTERACTIONS
+from riv_scheduling.contract.schemas import RESOURCES, SCHEMA_DIR
 
 # Variables every run defines (docs/conformance.md, "Variables").
 BUILTIN_VARIABLES = frozenset({

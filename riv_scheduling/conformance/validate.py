@@ -15,8 +15,8 @@ from lxml import etree
 
 from riv_scheduling.conformance import rules
 from riv_scheduling.conformance.checks import schema_errors
+from riv_scheduling.contract import INTERACTIONS, SCHEDULING_DOMAIN
 from riv_scheduling.logs import mask
-from riv_scheduling.soap.interactions import DOMAIN, INTERACTIONS
 
 
 @dataclass
@@ -106,11 +106,12 @@ def identify(el: etree._Element) -> tuple[str, str] | str:
                 else "; it has no 2.0 successor" if base in rules.V1_TO_V2 else "")
         return (f"{local} in {ns} is a riv.crm.scheduling version 1 message, not "
                 f"riv.supportprocess.logistics.scheduling 2.0 (every 2.0 contract is incompatible with v1){hint}")
-    if ns.startswith(f"{DOMAIN}:"):
+    if ns.startswith(f"{SCHEDULING_DOMAIN}:"):
         return (f"{local} in {ns} is in the scheduling domain but is no interaction and version of 2.0 "
                 "(see CONTRACTS.md §1)")
     return f"the body element {local} in {ns} is not a scheduling 2.0 element" if ns else (
-        f"the body element {local} has no namespace; scheduling 2.0 elements are in {DOMAIN}:<I>Responder:<major>")
+        f"the body element {local} has no namespace; "
+        f"scheduling 2.0 elements are in {SCHEDULING_DOMAIN}:<I>Responder:<major>")
 
 
 def validate_file(path: Path) -> FileReport:

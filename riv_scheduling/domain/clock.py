@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
+from riv_scheduling.contract import TIME_ZONE
+
+STOCKHOLM = ZoneInfo(TIME_ZONE)
 
 
 def stockholm_now() -> datetime:

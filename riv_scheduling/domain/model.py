@@ -7,14 +7,16 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from . import personal_identity
-from .clock import elapsed, to_utc
+from riv_scheduling.contract import (  # noqa: F401  (re-exported: the domain's vocabulary)
+    HSA_ID_OID,
+    PERSON_ID_ROOTS,
+    PERSONNUMMER_OID,
+    SAMORDNINGSNUMMER_OID,
+    SNOMED_CT_OID,
+    personal_identity,
+)
 
-PERSONNUMMER_OID = "1.2.752.129.2.1.3.1"
-SAMORDNINGSNUMMER_OID = "1.2.752.129.2.1.3.3"
-HSA_ID_OID = "1.2.752.129.2.1.4.1"
-SNOMED_CT_OID = "1.2.752.116.2.1.1"  # SNOMED CT, Swedish edition (SnomedCtType)
-PERSON_ID_ROOTS = frozenset({PERSONNUMMER_OID, SAMORDNINGSNUMMER_OID})
+from .clock import elapsed, to_utc
 
 
 @dataclass(frozen=True, repr=False)

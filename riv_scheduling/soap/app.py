@@ -27,11 +27,11 @@ from typing import Any
 from lxml import etree
 
 from riv_scheduling.access import CLIENT_HSA_ID_KEY, CONSUMER_HSA_ID_KEY, AccessPolicy
+from riv_scheduling.contract import INTERACTIONS, Interaction
+from riv_scheduling.contract.schemas import SCHEMA_DIR
 from riv_scheduling.domain import Scheduling
-from riv_scheduling.schemas import SCHEMA_DIR
 from riv_scheduling.soap import codec, envelope
 from riv_scheduling.soap.handlers import HANDLERS
-from riv_scheduling.soap.interactions import INTERACTIONS, Interaction
 from riv_scheduling.soap.services import (
     ENVELOPE_KEY,
     LOGICAL_ADDRESS_KEY,

@@ -29,7 +29,7 @@ from spyne.model.complex import ComplexModelBase
 from spyne.model.primitive import Boolean, Double, Integer, Unicode
 from spyne.protocol.soap import Soap11
 
-from riv_scheduling.soap.interactions import CORE_NS
+from riv_scheduling.contract import CORE_NS
 
 OUT_DOCUMENT_KEY = "riv.out_document"
 

@@ -20,9 +20,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from riv_scheduling.soap.interactions import LOGICAL_ADDRESS_NS
+from riv_scheduling.contract import LOGICAL_ADDRESS_NS, SOAP11_NS
 
-SOAP11_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12_NS = "http://www.w3.org/2003/05/soap-envelope"
 LOGICAL_ADDRESS_TAG = f"{{{LOGICAL_ADDRESS_NS}}}LogicalAddress"
 

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from riv_scheduling.bindings import supportprocess_logistics_scheduling_2_0 as core
+from riv_scheduling.contract import INTERACTIONS
 from riv_scheduling.domain import ResultCode, Scheduling, TimeslotQuery, booking_result
 from riv_scheduling.soap import mapping as m
-from riv_scheduling.soap.interactions import INTERACTIONS
+from riv_scheduling.soap.interactions import element
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class Call:
 
 
 def _response(name: str, **values: Any) -> Any:
-    return m.new(INTERACTIONS[name].bindings.ELEMENTS[f"{name}Response"], **values)
+    return m.new(element(INTERACTIONS[name], f"{name}Response"), **values)
 
 
 def _optional_uuid(value: str | None, element: str) -> uuid.UUID | None:

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from riv_scheduling.bindings import supportprocess_logistics_scheduling_2_0 as core
+from riv_scheduling.contract import HSA_ID_OID, TIME_ZONE
 from riv_scheduling.domain import (
     Actor,
     AppointmentRule,
@@ -29,8 +30,7 @@ from riv_scheduling.domain import (
     TimeType,
 )
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-HSA_ID_OID = "1.2.752.129.2.1.4.1"
+STOCKHOLM = ZoneInfo(TIME_ZONE)
 
 
 class RequestError(Exception):

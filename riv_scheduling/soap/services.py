@@ -19,10 +19,11 @@ from spyne.server.wsgi import WsgiApplication
 
 from riv_scheduling.access import CONSUMER_HSA_ID_KEY
 from riv_scheduling.bindings import itintegration_registry_1_0 as registry
+from riv_scheduling.contract import Interaction
 from riv_scheduling.domain import DomainError, Scheduling, UnknownHealthcareFacility
 from riv_scheduling.soap.codec import FastSoap11
 from riv_scheduling.soap.handlers import Call
-from riv_scheduling.soap.interactions import Interaction
+from riv_scheduling.soap.interactions import element
 from riv_scheduling.soap.mapping import RequestError
 
 # Spyne runs gc.collect() when a request context closes (at most once a second), which
@@ -43,7 +44,7 @@ class PreparsedSoap11(Soap11):
 
 
 def _has_result_code(interaction: Interaction) -> bool:
-    response = interaction.bindings.ELEMENTS[f"{interaction.name}Response"]
+    response = element(interaction, f"{interaction.name}Response")
     return "resultCode" in response._type_info
 
 
@@ -53,8 +54,8 @@ def build_application(
     scheduling: Scheduling,
 ) -> WsgiApplication:
     """The Spyne WSGI application that serves one interaction."""
-    request_cls = interaction.bindings.ELEMENTS[interaction.name]
-    response_cls = interaction.bindings.ELEMENTS[f"{interaction.name}Response"]
+    request_cls = element(interaction, interaction.name)
+    response_cls = element(interaction, f"{interaction.name}Response")
     with_result_code = _has_result_code(interaction)
 
     def invoke(ctx: Any, request: Any) -> Any:

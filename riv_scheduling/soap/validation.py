@@ -7,10 +7,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from riv_scheduling.soap.interactions import CORE_NS, Interaction
+from riv_scheduling.contract import CORE_NS, SCHEDULING_DOMAIN, Interaction
 
 # Namespaces the contract defines; children in any other namespace are xs:any extensions.
-CONTRACT_PREFIX = "urn:riv:supportprocess:logistics:scheduling:"
+CONTRACT_PREFIX = f"{SCHEDULING_DOMAIN}:"
 
 
 class SchemaViolation(Exception):

@@ -14,10 +14,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from riv_scheduling.soap.interactions import Interaction
+from riv_scheduling.contract import WSDL_SOAP_NS, XSD_NS, Interaction
 
-XS = "http://www.w3.org/2001/XMLSchema"
-WSDL_SOAP = "http://schemas.xmlsoap.org/wsdl/soap/"
 SCHEMAS_PREFIX = "/schemas/"
 
 
@@ -31,12 +29,12 @@ class WsdlPublisher:
         parser = etree.XMLParser(no_network=True, resolve_entities=False)
         tree = etree.parse(str(self.schema_dir / interaction.wsdl), parser)
         folder = interaction.wsdl.parent.as_posix()
-        for imp in tree.iter(f"{{{XS}}}import"):
+        for imp in tree.iter(f"{{{XSD_NS}}}import"):
             location = imp.get("schemaLocation")
             if location:
                 target = posixpath.normpath(posixpath.join(folder, location))
                 imp.set("schemaLocation", f"{base_url}{SCHEMAS_PREFIX}{target}")
-        for address in tree.iter(f"{{{WSDL_SOAP}}}address"):
+        for address in tree.iter(f"{{{WSDL_SOAP_NS}}}address"):
             address.set("location", base_url + interaction.path)
         return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
 

@@ -7,28 +7,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-import uuid
 from typing import Any
 
-DB_HELP = "SQLAlchemy database URL (default: sqlite:///riv-scheduling.db)"
-
-
-def _appointment_id(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError("expected an appointment id (UUID)") from None
-
-
-def _person(value: str) -> Any:
-    """A 12-digit personnummer or samordningsnummer, with or without '-'."""
-    from riv_scheduling.domain import PERSONNUMMER_OID, SAMORDNINGSNUMMER_OID, PersonId
-
-    digits = value.replace("-", "").strip()
-    if len(digits) != 12 or not digits.isdigit():
-        raise argparse.ArgumentTypeError("expected 12 digits, e.g. 191212121212")
-    root = SAMORDNINGSNUMMER_OID if int(digits[6:8]) > 60 else PERSONNUMMER_OID
-    return PersonId(root, digits)
+from riv_scheduling.arguments import DB_HELP, person_id, uuid_of
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -114,8 +95,9 @@ def register(subparsers: Any) -> None:
         "person, actor (identity numbers masked unless --show-identity), consumer HSA-id, ids.",
     )
     which = audit.add_mutually_exclusive_group(required=True)
-    which.add_argument("--appointment", type=_appointment_id, help="appointment id: the whole rebooking chain")
-    which.add_argument("--person", type=_person, help="personnummer or samordningsnummer (12 digits)")
+    which.add_argument("--appointment", type=uuid_of("an appointment id"),
+                       help="appointment id: the whole rebooking chain")
+    which.add_argument("--person", type=person_id, help="personnummer or samordningsnummer (12 digits)")
     audit.add_argument("--show-identity", action="store_true",
                        help="print identity numbers in full (they are masked by default)")
     audit.add_argument("--db", default=None, help=DB_HELP)

@@ -164,7 +164,7 @@ def not_served(path: str, fault: bytes | None = None) -> Callable[[App], App]:
 
 def hidden(*names: str) -> Callable[[App], App]:
     """The producer as if it did not serve these interactions: 404 for POST and for ?wsdl."""
-    from riv_scheduling.soap.interactions import INTERACTIONS
+    from riv_scheduling.contract import INTERACTIONS
 
     paths = {INTERACTIONS[n].path for n in names}
 

@@ -67,7 +67,7 @@ def test_the_wheel_holds_every_schema_contract_and_the_demo_clinic(wheel: Path) 
 
 
 def test_an_installed_wheel_serves_the_contract(installed: Path, tmp_path: Path) -> None:
-    probe = run(installed, "-c", "import riv_scheduling.schemas as s; print(s.__file__); print(s.SCHEMA_DIR)",
+    probe = run(installed, "-c", "import riv_scheduling.contract.schemas as s; print(s.__file__); print(s.SCHEMA_DIR)",
                 cwd=tmp_path)
     out, _ = probe.communicate(timeout=60)
     assert probe.returncode == 0, out

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from riv_scheduling.codegen import BINDINGS_DIR, Generator, write
-from riv_scheduling.schemas import SCHEMA_DIR
+from riv_scheduling.contract.schemas import SCHEMA_DIR
 
 
 def test_regenerated_bindings_match_the_committed_ones(tmp_path: Path) -> None:
@@ -18,11 +18,12 @@ def test_regenerated_bindings_match_the_committed_ones(tmp_path: Path) -> None:
 
 
 def test_every_responder_schema_has_a_binding_module_with_its_two_elements() -> None:
-    from riv_scheduling.soap.interactions import INTERACTIONS
+    from riv_scheduling.contract import INTERACTIONS
+    from riv_scheduling.soap.interactions import bindings
 
     assert len(INTERACTIONS) == 12
     for interaction in INTERACTIONS.values():
-        elements = interaction.bindings.ELEMENTS
+        elements = bindings(interaction).ELEMENTS
         assert set(elements) == {interaction.name, f"{interaction.name}Response"}
         request = elements[interaction.name]
         assert request.__namespace__ == interaction.responder_ns

@@ -18,6 +18,8 @@ from typing import Any
 
 from lxml import etree
 
+from riv_scheduling.contract import INTERACTIONS
+from riv_scheduling.contract.schemas import SCHEMA_DIR
 from riv_scheduling.demo import load_demo
 from riv_scheduling.domain import (
     ClinicSetup,
@@ -27,11 +29,9 @@ from riv_scheduling.domain import (
     TimeType,
     stockholm_now,
 )
-from riv_scheduling.schemas import SCHEMA_DIR
 from riv_scheduling.server import make_server
 from riv_scheduling.soap.app import Producer
 from riv_scheduling.soap.handlers import HANDLERS
-from riv_scheduling.soap.interactions import INTERACTIONS
 from riv_scheduling.store import open_store
 
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"

@@ -16,7 +16,7 @@ from lxml import etree
 from secwire import SERVED, SOAP, UNIT, Running, envelope, luhn_pnr, request_body, running, schema
 from sqlalchemy import text
 
-from riv_scheduling.soap.interactions import INTERACTIONS
+from riv_scheduling.contract import INTERACTIONS
 
 PERSONS = [luhn_pnr(f"19121212{n:03d}") for n in range(200, 205)]
 XML_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=40)

@@ -25,8 +25,8 @@ from secwire import (
     running,
 )
 
+from riv_scheduling.contract import INTERACTIONS
 from riv_scheduling.logs import StructuredFormatter
-from riv_scheduling.soap.interactions import INTERACTIONS
 
 PERSONNUMMER_IDS = [luhn_pnr(f"19840312{n:03d}") for n in (123, 456)]
 SAMORDNINGSNUMMER_IDS = [luhn_pnr("19840372987")]

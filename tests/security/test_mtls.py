@@ -24,8 +24,8 @@ from secwire import UNIT, Running, envelope, fault_of, request_body, response_of
 from zeep.transports import Transport
 
 from riv_scheduling.access import AccessPolicy
+from riv_scheduling.contract import INTERACTIONS
 from riv_scheduling.server import make_server, server_tls_context
-from riv_scheduling.soap.interactions import INTERACTIONS
 
 pytestmark = pytest.mark.skipif(not have_openssl(), reason="needs the openssl command line")
 

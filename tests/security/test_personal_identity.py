@@ -6,13 +6,13 @@ from datetime import date
 
 import pytest
 
-from riv_scheduling.domain.personal_identity import (
+from riv_scheduling.contract.personal_identity import (
     PERSONNUMMER_ROOT as PNR,
 )
-from riv_scheduling.domain.personal_identity import (
+from riv_scheduling.contract.personal_identity import (
     SAMORDNINGSNUMMER_ROOT as SNR,
 )
-from riv_scheduling.domain.personal_identity import (
+from riv_scheduling.contract.personal_identity import (
     InvalidPersonalIdentity,
     is_valid,
     luhn_check_digit,

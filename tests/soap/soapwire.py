@@ -14,6 +14,8 @@ import zeep
 from lxml import etree
 from zeep.plugins import Plugin
 
+from riv_scheduling.contract import INTERACTIONS
+from riv_scheduling.contract.schemas import SCHEMA_DIR
 from riv_scheduling.domain import (
     ClinicSetup,
     Scheduling,
@@ -21,8 +23,6 @@ from riv_scheduling.domain import (
     TimeType,
     stockholm_now,
 )
-from riv_scheduling.schemas import SCHEMA_DIR
-from riv_scheduling.soap.interactions import INTERACTIONS
 
 PERSONNUMMER = "1.2.752.129.2.1.3.1"
 SNOMED = "1.2.752.116.2.1.1"

@@ -8,7 +8,7 @@ from collections import Counter
 import zeep
 from soapwire import PERSONS, TEST_UNIT, Slots, Wire, actor, person
 
-from riv_scheduling.soap.interactions import INTERACTIONS
+from riv_scheduling.contract import INTERACTIONS
 
 
 def test_twenty_concurrent_bookings_of_one_slot_give_exactly_one_ok(

@@ -22,9 +22,9 @@ import pytest
 import zeep
 from soapwire import PERSONS, TEST_UNIT, TIME_TYPES, Slots, actor, person
 
+from riv_scheduling.contract import INTERACTIONS
 from riv_scheduling.demo import load_demo
 from riv_scheduling.domain import ClinicSetup, HealthcareFacility
-from riv_scheduling.soap.interactions import INTERACTIONS
 from riv_scheduling.store import open_store
 
 pytest.importorskip("gunicorn")

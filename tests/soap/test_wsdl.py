@@ -7,8 +7,8 @@ import zeep
 from lxml import etree
 from soapwire import Wire
 
+from riv_scheduling.contract import INTERACTIONS
 from riv_scheduling.soap.handlers import HANDLERS
-from riv_scheduling.soap.interactions import INTERACTIONS
 
 WSDL = "http://schemas.xmlsoap.org/wsdl/"
 WSDL_SOAP = "http://schemas.xmlsoap.org/wsdl/soap/"

@@ -16,10 +16,10 @@ import zeep
 from sqlalchemy import text
 from store_world import NORR, SSKBESOK, TOLVAN, add_slot, at, fixed_clock, person_no
 
+from riv_scheduling.contract import INTERACTIONS
 from riv_scheduling.domain import ClinicSetup, Scheduling
 from riv_scheduling.server import make_server
 from riv_scheduling.soap.app import Producer
-from riv_scheduling.soap.interactions import INTERACTIONS
 from riv_scheduling.store import Store
 
 PERSONNUMMER = "1.2.752.129.2.1.3.1"

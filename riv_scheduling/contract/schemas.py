@@ -8,7 +8,7 @@ from pathlib import Path
 
 # Files the package needs at run time: links to the top-level schemas/, contracts/ and
 # examples/demo-clinic.toml in a checkout, copies of them in a wheel (pyproject's package-data).
-RESOURCES = Path(__file__).parent / "resources"
+RESOURCES = Path(__file__).parent.parent / "resources"
 
 
 def _locate() -> Path:

@@ -18,8 +18,9 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 
-PERSONNUMMER_ROOT = "1.2.752.129.2.1.3.1"
-SAMORDNINGSNUMMER_ROOT = "1.2.752.129.2.1.3.3"
+from .identifiers import PERSONNUMMER_OID as PERSONNUMMER_ROOT
+from .identifiers import SAMORDNINGSNUMMER_OID as SAMORDNINGSNUMMER_ROOT
+
 ROOTS = {PERSONNUMMER_ROOT: "personnummer", SAMORDNINGSNUMMER_ROOT: "samordningsnummer"}
 COORDINATION_DAY_OFFSET = 60
 
@@ -108,6 +109,18 @@ def parse(root: str, extension: str, today: date | None = None) -> PersonalIdent
     if luhn_check_digit(ext[2:11]) != int(ext[11]):
         raise InvalidPersonalIdentity(f"the check digit of the {kind} is wrong (Luhn checksum)")
     return PersonalIdentity(root, ext, born)
+
+
+def root_of(extension: str) -> str:
+    """The root a 12-digit number goes under: samordningsnummer when the day is over 60."""
+    day = extension[6:8]
+    return SAMORDNINGSNUMMER_ROOT if day.isdigit() and int(day) > COORDINATION_DAY_OFFSET else PERSONNUMMER_ROOT
+
+
+def from_text(value: str, today: date | None = None) -> PersonalIdentity:
+    """A number as a person types it (``19121212-1212`` or ``191212121212``), checked in full."""
+    extension = value.strip().replace("-", "")
+    return parse(root_of(extension), extension, today)
 
 
 def validate(root: str, extension: str, today: date | None = None) -> None:

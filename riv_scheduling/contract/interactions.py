@@ -1,0 +1,82 @@
+"""The twelve interactions of the contract: names, versions, namespaces, files and endpoint paths.
+
+TKB 2.0 §7 defines one interaction per operation; RIV-TA BP 2.1 names the namespaces
+(``<domain>:<Interaction>Responder:<major>``) and the files (``<Interaction>Interaction_<version>_RIVTABP21.wsdl``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .namespaces import SCHEDULING_DOMAIN
+
+
+@dataclass(frozen=True)
+class Interaction:
+    name: str
+    major: int
+    minor: int = 0
+    domain: str = SCHEDULING_DOMAIN
+
+    @property
+    def version(self) -> str:
+        return f"{self.major}.{self.minor}"
+
+    @property
+    def responder_ns(self) -> str:
+        return f"{self.domain}:{self.name}Responder:{self.major}"
+
+    @property
+    def wsdl_ns(self) -> str:
+        return f"{self.domain}:{self.name}:{self.major}:rivtabp21"
+
+    @property
+    def soap_action(self) -> str:
+        return f"{self.responder_ns}:{self.name}"
+
+    @property
+    def path(self) -> str:
+        """The endpoint path: ``/<Interaction>/<major>/rivtabp21``."""
+        return f"/{self.name}/{self.major}/rivtabp21"
+
+    @property
+    def folder(self) -> Path:
+        return Path("interactions") / f"{self.name}Interaction"
+
+    @property
+    def xsd(self) -> Path:
+        """Responder XSD, relative to ``schemas/``."""
+        return self.folder / f"{self.name}Responder_{self.version}.xsd"
+
+    @property
+    def wsdl(self) -> Path:
+        """Interaction WSDL, relative to ``schemas/``."""
+        return self.folder / f"{self.name}Interaction_{self.version}_RIVTABP21.wsdl"
+
+    @property
+    def request_tag(self) -> str:
+        return f"{{{self.responder_ns}}}{self.name}"
+
+    @property
+    def response_tag(self) -> str:
+        return f"{{{self.responder_ns}}}{self.name}Response"
+
+
+INTERACTIONS: dict[str, Interaction] = {
+    i.name: i
+    for i in (
+        Interaction("CancelAppointment", 2),
+        Interaction("ConfirmAppointment", 1),
+        Interaction("GetAppointment", 2),
+        Interaction("GetAppointments", 2),
+        Interaction("GetAvailableDates", 2),
+        Interaction("GetAvailableTimeslots", 2),
+        Interaction("GetHealthcareFacilities", 2),
+        Interaction("GetHealthcareFacility", 2),
+        Interaction("GetPractitioners", 2),
+        Interaction("GetTimeTypes", 2),
+        Interaction("MakeAppointment", 2),
+        Interaction("UpdateAppointment", 2),
+    )
+}
