@@ -18,7 +18,7 @@ class CommandError(Exception):
     """A refusal the command line reports in one line (exit code 2)."""
 
 
-def _store(url: str | None):  # type: ignore[no-untyped-def]
+def _store(url: str | None) -> Any:
     """The store at ``url``; an empty database gets the current schema, an outdated one is refused."""
     from riv_scheduling.store import SchemaError, open_store
 
@@ -76,6 +76,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     server = make_server(producer, args.host, args.port, ssl_context=context,
                          request_timeout=args.request_timeout, max_connections=args.max_connections)
     host, port = server.server_address[:2]
+    host = host.decode() if isinstance(host, bytes) else host
     scheme = "https" if context else "http"
     print(f"riv-scheduling serving on {scheme}://{host}:{port}", flush=True)
     for path in sorted(producer.endpoints):
@@ -139,7 +140,7 @@ def _serve_workers(args: argparse.Namespace) -> int:
     def post_worker_init(worker: Any) -> None:
         settle_memory()  # the producer (own engine) is built by now; freeze the start-up heap
 
-    class Workers(BaseApplication):  # type: ignore[misc]
+    class Workers(BaseApplication):
         def load_config(self) -> None:
             settings = {
                 "bind": [f"{args.host}:{port}"],

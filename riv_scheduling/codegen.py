@@ -16,6 +16,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import xmlschema
 from xmlschema.validators import (
@@ -85,7 +86,7 @@ class Generator:
 
     # -- helpers -------------------------------------------------------------------------
 
-    def _module_for(self, component: object) -> str:
+    def _module_for(self, component: Any) -> str:
         url = component.schema.url
         path = Path(url.removeprefix("file://")).resolve()
         return self.module_of_file[path]
@@ -103,7 +104,7 @@ class Generator:
         mod.imports.add(owner)
         return f"{owner}.{name}"
 
-    def _simple_expr(self, mod: Module, st: XsdSimpleType) -> str:
+    def _simple_expr(self, mod: Module, st: Any) -> str:
         """Spyne expression for an (anonymous or named) simple type restriction."""
         if st.name is not None and not st.is_global():
             raise ValueError(st)
@@ -144,7 +145,7 @@ class Generator:
             expr += f"{self._occurs(particle.min_occurs, particle.max_occurs)})"
         return el.local_name, expr
 
-    def _particles(self, group: XsdGroup) -> Iterable[object]:
+    def _particles(self, group: Any) -> Iterable[object]:
         if group.model != "sequence":
             raise NotImplementedError(f"content model {group.model} in {group}")
         for item in group:
@@ -198,7 +199,7 @@ class Generator:
         done: list[XsdComplexType] = []
         seen: set[str] = set()
 
-        def visit(t: XsdComplexType) -> None:
+        def visit(t: Any) -> None:
             if t.name in seen:
                 return
             seen.add(t.name)
@@ -210,7 +211,7 @@ class Generator:
                             visit(by_name[dep.name])
             done.append(t)
 
-        for t in sorted(types, key=lambda t: t.local_name):
+        for t in sorted(types, key=lambda t: t.local_name or ""):
             visit(t)
         return done
 
@@ -223,7 +224,7 @@ class Generator:
             mod = Module(module_name(path), rel, schema.target_namespace)
             own_types = [t for t in schema.types.values() if self._module_for(t) == mod.name]
             simples = sorted(
-                (t for t in own_types if isinstance(t, XsdSimpleType)), key=lambda t: t.local_name
+                (t for t in own_types if isinstance(t, XsdSimpleType)), key=lambda t: t.local_name or ""
             )
             complexes = [t for t in own_types if isinstance(t, XsdComplexType)]
             for st in simples:

@@ -148,7 +148,7 @@ class _Handler(WSGIRequestHandler):
     server: ThreadingWSGIServer
 
     def setup(self) -> None:
-        self.timeout = self.server.request_timeout
+        self.timeout = self.server.request_timeout  # type: ignore[misc]  # socketserver reads it per handler
         super().setup()
 
     def handle(self) -> None:
@@ -172,9 +172,9 @@ class _Handler(WSGIRequestHandler):
                 length = 0  # the application answers "Invalid Content-Length"
         body = RequestBody(self.rfile, length, chunked)
         environ["wsgi.input_terminated"] = True
-        handler = _ServerHandler(body, self.wfile, self.get_stderr(), environ, multithread=True)
+        handler = _ServerHandler(body, self.wfile, self.get_stderr(), environ, multithread=True)  # type: ignore[arg-type]
         handler.request_handler = self  # type: ignore[attr-defined]  # backpointer for logging
-        handler.run(self.server.get_app())
+        handler.run(self.server.get_app())  # type: ignore[arg-type]  # set before serving
         if not body.drain(self.server.drain_max, DRAIN_SECONDS):
             self.close_connection = True
 
@@ -248,7 +248,7 @@ class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
             log.warning("TLS handshake failed", extra={"peer": client_address[0], "error": str(exc)})
             return
         try:
-            self.RequestHandlerClass(tls, client_address, self)
+            self.RequestHandlerClass(tls, client_address, self)  # type: ignore[arg-type]
         finally:
             try:
                 tls.shutdown(socket.SHUT_WR)

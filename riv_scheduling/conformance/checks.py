@@ -158,6 +158,8 @@ def result_code(interaction: str, ex: Exchange) -> Verdict:
     if problem:
         return problem
     payload = ex.body_element()
+    if payload is None:
+        return bad(f"no {interaction} response element")
     allowed = rules.allowed_result_codes(interaction) or ()
     codes = [text_of(c) for c in payload if isinstance(c.tag, str) and etree.QName(c).localname == "resultCode"]
     if not codes:

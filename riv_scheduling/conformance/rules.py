@@ -105,4 +105,4 @@ def mandatory_rule(name: str) -> str:
 
 
 def is_contract_namespace(ns: str | None) -> bool:
-    return bool(ns) and (ns == CORE_NS or ns.startswith(CONTRACT_PREFIX))
+    return ns is not None and (ns == CORE_NS or ns.startswith(CONTRACT_PREFIX))

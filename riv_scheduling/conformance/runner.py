@@ -345,10 +345,10 @@ class Runner:
             return self._not_run(scenario, step, BLOCKED, f"not run: {ex.error}", ctx, ex, request)
         if step.kind == "wsdl":
             return self._wsdl_step(scenario, step, ctx, ex)
-        why = self.conn.not_served(ex)
-        if why:
-            self._mark_not_served(step.interaction, why)
-            return self._not_run(scenario, step, NA, f"the producer does not serve {step.interaction} ({why})",
+        not_served = self.conn.not_served(ex)
+        if not_served:
+            self._mark_not_served(step.interaction, not_served)
+            return self._not_run(scenario, step, NA, f"the producer does not serve {step.interaction} ({not_served})",
                                  ctx, ex, request)
         if step.kind == "call" and self.served.get(step.interaction, (None, ""))[0] is None and ex.answered:
             self.served[step.interaction] = (True, f"answered a call at {ex.url}")

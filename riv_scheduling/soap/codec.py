@@ -53,7 +53,7 @@ def _kind(member: type) -> int:
     return _SPYNE
 
 
-def plan(cls: type) -> _Plan:
+def plan(cls: Any) -> _Plan:
     """(name, tag, kind, many, min_occurs, member class, namespace) per member of ``cls``."""
     found = _plans.get(cls)
     if found is not None:

@@ -53,7 +53,7 @@ def _timeslot_query(req: Any) -> TimeslotQuery:
         person_id=_optional_person(req.personId),
         healthcare_service_code=req.healthcareServiceCode,
         priority=req.priority,
-        care_contact_codes=tuple(m.to_code(c) for c in contacts),
+        care_contact_codes=tuple(code for c in contacts if (code := m.to_code(c)) is not None),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from functools import cache
 from types import ModuleType
+from typing import Any
 
 from riv_scheduling.contract import SCHEMA_DIR, Interaction, module_name
 
@@ -15,7 +16,7 @@ def bindings(interaction: Interaction) -> ModuleType:
     return importlib.import_module(f"riv_scheduling.bindings.{module_name(SCHEMA_DIR / interaction.xsd)}")
 
 
-def element(interaction: Interaction, name: str) -> type:
+def element(interaction: Interaction, name: str) -> Any:
     """A global element's binding class, e.g. ``element(i, "MakeAppointmentResponse")``."""
-    cls: type = bindings(interaction).ELEMENTS[name]
+    cls = bindings(interaction).ELEMENTS[name]
     return cls

@@ -57,13 +57,17 @@ def _plain_members(cls: type) -> dict[str, None] | None:
             or hasattr(cls, "_sa_class_manager") or getattr(cls, "__extends__", None) is not None):
         members = None
     else:
+        plain: dict[str, None] = {}
         for key, member in cls.get_flat_type_info(cls).items():  # type: ignore[attr-defined]
             a = member.Attributes
             if (a.default is not None or a.default_factory is not None or a.read_only
                     or isinstance(getattr(cls, key, None), property)):
-                members = None
                 break
-            members[key] = None
+            plain[key] = None
+        else:
+            members = plain
+        if members is not plain:
+            members = None
     _EMPTY[cls] = members
     return members
 

@@ -78,7 +78,7 @@ class ConfigReads:
             return load()
         found = self._cache.get(version, key)
         if found is not MISSING:
-            return found  # type: ignore[no-any-return]
+            return found
         value = load()
         self._cache.put(version, key, value)
         return value

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import Connection, inspect, text
 
@@ -63,7 +63,7 @@ class SchemaAhead(SchemaError):
         )
 
 
-def alembic_config(connection: Connection | None = None):  # type: ignore[no-untyped-def]
+def alembic_config(connection: Connection | None = None) -> Any:
     from alembic.config import Config
 
     cfg = Config()
@@ -74,7 +74,7 @@ def alembic_config(connection: Connection | None = None):  # type: ignore[no-unt
 
 
 @lru_cache(maxsize=1)
-def script_directory():  # type: ignore[no-untyped-def]
+def script_directory() -> Any:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(alembic_config())
