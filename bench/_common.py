@@ -97,14 +97,6 @@ def window(days: int) -> dict[str, str]:
             "endDateInclusive": (today + timedelta(days=days)).strftime("%Y%m%d")}
 
 
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
-    return ordered[k]
-
-
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 

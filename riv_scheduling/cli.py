@@ -137,7 +137,7 @@ def _serve_workers(args: argparse.Namespace) -> int:
         for path in paths:
             print(f"  http://{host}:{bound}{path}?wsdl", flush=True)
 
-    def post_worker_init(worker: Any) -> None:
+    def post_worker_init(_worker: Any) -> None:
         settle_memory()  # the producer (own engine) is built by now; freeze the start-up heap
 
     class Workers(BaseApplication):

@@ -193,7 +193,7 @@ class Generator:
             f'    __type_name__ = "{el.local_name}"',
         ]
 
-    def _ordered_complex(self, types: list[XsdComplexType], own: str) -> list[XsdComplexType]:
+    def _ordered_complex(self, types: list[XsdComplexType]) -> list[XsdComplexType]:
         """Order complex types so every class is defined before a class that uses it."""
         by_name = {t.name: t for t in types}
         done: list[XsdComplexType] = []
@@ -229,7 +229,7 @@ class Generator:
             complexes = [t for t in own_types if isinstance(t, XsdComplexType)]
             for st in simples:
                 self._emit_simple(mod, st)
-            for ct in self._ordered_complex(complexes, mod.name):
+            for ct in self._ordered_complex(complexes):
                 self._emit_complex(mod, ct)
             elements = sorted(
                 (e for e in schema.elements.values() if self._module_for(e) == mod.name),

@@ -11,14 +11,11 @@ import uuid
 from datetime import date, datetime
 
 from riv_scheduling.clinic import Summary, apply_config
-from riv_scheduling.clinic.config import SLOT_NAMESPACE
 from riv_scheduling.clinic.config import timeslot_id as _timeslot_id
 from riv_scheduling.contract.schemas import RESOURCES
 from riv_scheduling.store import Store
 
 DEMO_FILE = (RESOURCES / "demo-clinic.toml").resolve()  # examples/demo-clinic.toml in a checkout
-DEMO_NAMESPACE = SLOT_NAMESPACE
-DAYS = 28  # the opening hours' horizon in the demo file
 
 
 def timeslot_id(facility_hsa_id: str, practitioner: str | None, code: str, start: datetime) -> uuid.UUID:

@@ -39,7 +39,6 @@ ASSERTIONS = frozenset({
     "all_equal", "all_after", "all_from", "count_at_least", "matches", "soap_fault", "http_status",
 })
 PSEUDO_VALUES = frozenset({"@status", "@content_type", "@faultcode", "@faultstring"})
-AUTO_CHECKS = ("schema-valid", "namespaces", "result-code")
 
 
 class ScenarioError(ValueError):

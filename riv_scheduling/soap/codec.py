@@ -146,18 +146,3 @@ class FastSoap11(Soap11):
         env = getattr(ctx.transport, "req_env", None)
         if isinstance(env, dict):
             env[OUT_DOCUMENT_KEY] = ctx.out_document
-
-
-def install(wsgi_app: Any) -> Any:
-    """Give a Spyne ``WsgiApplication`` (and its ``Application``) the FastSoap11 out protocol."""
-    app = wsgi_app.app
-    current = app.out_protocol
-    if isinstance(current, FastSoap11) or type(current) is not Soap11:
-        return wsgi_app
-    fast = FastSoap11(cleanup_namespaces=current.cleanup_namespaces)
-    fast.set_app(app)
-    fast.message = fast.RESPONSE
-    app.out_protocol = fast
-    if getattr(wsgi_app, "out_protocol", None) is current:
-        wsgi_app.out_protocol = fast
-    return wsgi_app
