@@ -1,12 +1,15 @@
-"""Rebook an appointment to the next free timeslot of the same time type.
+"""Rebook an appointment to the earliest free timeslot after its current one (same time type).
 
     python examples/rebook.py --appointment ID [--url URL] [--unit HSA-ID] [--person PNR]
+
+The producer offers the slots valid for rebooking this appointment (GetAvailableTimeslots with
+originalAppointmentId); the script looks up to 28 days past the current appointment's day.
 """
 
 from __future__ import annotations
 
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from riv_client import Producer, arguments, show_time, wire_date
 
@@ -28,19 +31,22 @@ def main() -> int:
     print(f"GetAppointment: {show_time(original.timeslot.startTime)} "
           f"updateAppointmentAllowed={original.timeslot.timeType.updateAppointmentAllowed}")
 
-    today = date.today()
+    current = original.timeslot.startTime  # YYYYMMDDhhmmss: compares in time order as text
+    first_day = max(date.today(), datetime.strptime(current[:8], "%Y%m%d").date())
     found = producer.call(
         "GetAvailableTimeslots",
         actor=producer.actor,
         originalAppointmentId=args.appointment,
         personId=producer.person,
-        startDateInclusive=wire_date(today),
-        endDateInclusive=wire_date(today + timedelta(days=28)),
+        startDateInclusive=wire_date(first_day),
+        endDateInclusive=wire_date(first_day + timedelta(days=28)),
     )
-    print(f"GetAvailableTimeslots (rebooking): {found.resultCode}, {len(found.timeslot)} slots")
-    if not found.timeslot:
+    later = [slot for slot in found.timeslot if slot.startTime > current]
+    print(f"GetAvailableTimeslots (rebooking): {found.resultCode}, {len(found.timeslot)} slots, "
+          f"{len(later)} after the current one")
+    if not later:
         return 1
-    target = found.timeslot[-1]
+    target = min(later, key=lambda slot: slot.startTime)
 
     updated = producer.call(
         "UpdateAppointment",

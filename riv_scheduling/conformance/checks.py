@@ -324,7 +324,7 @@ def assertion(check: Check, ex: Exchange, payload: etree._Element | None, expect
 
 
 def _soap_fault(ex: Exchange, expected: bool) -> Verdict:
-    """A SOAP 1.1 Fault with HTTP 500 (SOAP 1.1 §6.2, RIVTABP21; CONTRACTS.md §5.2)."""
+    """A SOAP 1.1 Fault with HTTP 500 (SOAP 1.1 §6.2, RIVTABP21; TKB 2.0 §4.3)."""
     if not ex.answered:
         return bad(ex.error or "no answer")
     fault = ex.fault()

@@ -22,7 +22,7 @@ from riv_scheduling.contract import INTERACTIONS
 from riv_scheduling.contract.schemas import SCHEMA_DIR
 
 # Faults that mean "this producer (or the platform in front of it) does not serve this contract".
-# VP004 / VP007 are the national platform's (CONTRACTS.md §5.2, TKB 3.1); the others are wordings
+# VP004 / VP007 are the national platform's (TKB 2.0 §3.1, §4.3); the others are wordings
 # of common SOAP stacks.
 NOT_SERVED_FAULTS = (
     r"\bVP004\b",

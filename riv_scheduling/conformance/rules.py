@@ -1,4 +1,4 @@
-"""What the contract says, as data the kit checks against (CONTRACTS.md §1, §3, §5).
+"""What the contract says, as data the kit checks against (TKB 2.0 §2.1.2, §3.1, §3.7, §7).
 
 Every automatic check cites its rule from here; scenario files cite their own.
 """
@@ -22,21 +22,21 @@ from riv_scheduling.contract import (  # noqa: F401  (the kit's modules read the
 
 CONTRACT_PREFIX = f"{SCHEDULING_DOMAIN}:"
 
-# CONTRACTS.md §3.x and TKB chapter 7 (page 7 of tkb/) per interaction: (CONTRACTS section,
-# TKB contract section, TKB "Fältregler enligt schema (XSD)" subsection).
-SECTIONS: dict[str, tuple[str, str, str]] = {
-    "CancelAppointment": ("3.1", "7.1", "7.1.6"),
-    "ConfirmAppointment": ("3.2", "7.2", "7.2.6"),
-    "GetAppointment": ("3.3", "7.3", "7.3.6"),
-    "GetAppointments": ("3.4", "7.4", "7.4.6"),
-    "GetTimeTypes": ("3.5", "7.5", "7.5.6"),
-    "GetAvailableDates": ("3.6", "7.6", "7.6.5"),
-    "GetAvailableTimeslots": ("3.7", "7.7", "7.7.5"),
-    "GetHealthcareFacilities": ("3.8", "7.8", "7.8.5"),
-    "GetHealthcareFacility": ("3.9", "7.9", "7.9.5"),
-    "GetPractitioners": ("3.10", "7.10", "7.10.5"),
-    "MakeAppointment": ("3.11", "7.11", "7.11.6"),
-    "UpdateAppointment": ("3.12", "7.12", "7.12.6"),
+# TKB 2.0 chapter 7 (the contracts; TKB chapter 6 in the .docx, same order) per interaction:
+# (TKB contract section, TKB "Fältregler enligt schema (XSD)" subsection).
+SECTIONS: dict[str, tuple[str, str]] = {
+    "CancelAppointment": ("7.1", "7.1.6"),
+    "ConfirmAppointment": ("7.2", "7.2.6"),
+    "GetAppointment": ("7.3", "7.3.6"),
+    "GetAppointments": ("7.4", "7.4.6"),
+    "GetTimeTypes": ("7.5", "7.5.6"),
+    "GetAvailableDates": ("7.6", "7.6.5"),
+    "GetAvailableTimeslots": ("7.7", "7.7.5"),
+    "GetHealthcareFacilities": ("7.8", "7.8.5"),
+    "GetHealthcareFacility": ("7.9", "7.9.5"),
+    "GetPractitioners": ("7.10", "7.10.5"),
+    "MakeAppointment": ("7.11", "7.11.6"),
+    "UpdateAppointment": ("7.12", "7.12.6"),
 }
 
 # The kit's test citizens: Skatteverket's test personnummer 19121212-1212 (Tolvan Tolvansson) and
@@ -44,10 +44,10 @@ SECTIONS: dict[str, tuple[str, str, str]] = {
 DEFAULT_PERSON = "191212121212"
 DEFAULT_PERSON2 = "198112189876"
 
-# Every producer must serve these (CONTRACTS.md §6.1 / TKB 3.1).
+# Every producer must serve these (TKB 2.0 §3.1).
 MANDATORY = ("GetAppointment", "GetAppointments")
 
-# Version 1 (riv.crm.scheduling) names and their 2.0 successors (CONTRACTS.md §1, TKB 2.1.2).
+# Version 1 (riv.crm.scheduling) names and their 2.0 successors (TKB 2.0 §2.1.2).
 V1_DOMAIN = "urn:riv:crm:scheduling"
 V1_TO_V2 = {
     "CancelBooking": "CancelAppointment",
@@ -70,38 +70,38 @@ def interaction(name: str) -> Interaction:
 
 
 def ref(name: str) -> str:
-    """'CONTRACTS.md §3.7 / TKB 7.7' for an interaction."""
-    contracts, tkb, _ = SECTIONS[name]
-    return f"CONTRACTS.md §{contracts} / TKB {tkb}"
+    """'TKB 2.0 §7.7' for an interaction."""
+    tkb, _ = SECTIONS[name]
+    return f"TKB 2.0 §{tkb}"
 
 
 def schema_rule(name: str) -> str:
     i = INTERACTIONS[name]
-    contracts, _, table = SECTIONS[name]
-    return (f"CONTRACTS.md §2, §{contracts} / TKB {table}: a normal response is HTTP 200 with one "
+    _, table = SECTIONS[name]
+    return (f"TKB 2.0 §{table}, {i.wsdl.name}: a normal response is HTTP 200 with one "
             f"{name}Response element, valid against {i.xsd.name}")
 
 
 def namespace_rule(name: str) -> str:
     i = INTERACTIONS[name]
-    return (f"CONTRACTS.md §1, §2 (namespaces of nested elements): {name}Response and its direct "
+    return (f"{i.xsd.name} (elementFormDefault qualified): {name}Response and its direct "
             f"children in {i.responder_ns}, children of domain types in {CORE_NS}, SOAP 1.1 envelope")
 
 
 def result_code_rule(name: str) -> str:
     codes = allowed_result_codes(name) or ()
-    contracts = "§5.1" if name in SPECIFIC_CODES else "§5.1 (query contracts: OK, INFO, ERROR only)"
-    return f"CONTRACTS.md {contracts} / TKB 3.7: resultCode present and one of {', '.join(codes)}"
+    tkb = "§3.7" if name in SPECIFIC_CODES else f"§3.7, §{SECTIONS[name][0]}.4 (OK, INFO, ERROR only)"
+    return f"TKB 2.0 {tkb}: resultCode present and one of {', '.join(codes)}"
 
 
 def wsdl_rule(name: str) -> str:
-    return (f"CONTRACTS.md §2 / TKB {SECTIONS[name][1]}: {name} is served at "
+    return (f"TKB 2.0 §{SECTIONS[name][0]}, {INTERACTIONS[name].wsdl.name}: {name} is served at "
             f"<base>{INTERACTIONS[name].path} and its ?wsdl is the contract's (target namespace, operation, "
             "SOAPAction, LogicalAddress soap:header)")
 
 
 def mandatory_rule(name: str) -> str:
-    return f"CONTRACTS.md §6.1 / TKB 3.1: every producer must serve {name}"
+    return f"TKB 2.0 §3.1: every producer must serve {name}"
 
 
 def is_contract_namespace(ns: str | None) -> bool:

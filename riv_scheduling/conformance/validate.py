@@ -108,7 +108,7 @@ def identify(el: etree._Element) -> tuple[str, str] | str:
                 f"riv.supportprocess.logistics.scheduling 2.0 (every 2.0 contract is incompatible with v1){hint}")
     if ns.startswith(f"{SCHEDULING_DOMAIN}:"):
         return (f"{local} in {ns} is in the scheduling domain but is no interaction and version of 2.0 "
-                "(see CONTRACTS.md §1)")
+                "(see TKB 2.0 §7 for the interactions and their versions)")
     return f"the body element {local} in {ns} is not a scheduling 2.0 element" if ns else (
         f"the body element {local} has no namespace; "
         f"scheduling 2.0 elements are in {SCHEDULING_DOMAIN}:<I>Responder:<major>")

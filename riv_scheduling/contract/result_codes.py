@@ -36,7 +36,7 @@ class ResultCode(enum.StrEnum):
 GENERAL_CODES = (ResultCode.OK, ResultCode.INFO, ResultCode.ERROR)
 
 # The specific codes each changing interaction may return (TKB 2.0 §3.7.2-3.7.5). The query
-# interactions answer with the general codes only.
+# interactions answer with the general codes only ("Kan endast vara OK, INFO eller ERROR", §7.n.4).
 SPECIFIC_CODES: dict[str, tuple[ResultCode, ...]] = {
     "MakeAppointment": (
         ResultCode.REQUESTED_TIME_IS_ALREADY_RESERVED, ResultCode.REQUESTED_TIME_HAS_ALREADY_PASSED,
@@ -63,7 +63,7 @@ SPECIFIC_CODES: dict[str, tuple[ResultCode, ...]] = {
     ),
 }
 
-# GetAppointmentsResponse is the only response without a resultCode (GetAppointmentsResponder 2.0 XSD).
+# GetAppointmentsResponse is the only response without a resultCode (TKB 2.0 §7.4.4, §7.4.6).
 WITHOUT_RESULT_CODE = frozenset({"GetAppointments"})
 
 

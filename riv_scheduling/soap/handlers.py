@@ -190,8 +190,8 @@ def get_appointment(call: Call, req: Any) -> Any:
         m.to_uuid(req.appointmentId, "appointmentId"),
     )
     if view is None:
-        # OK without an appointment; never reveal whether the id exists for somebody else
-        # (CONTRACTS.md 3.3).
+        # OK without an appointment (TKB 2.0 §7.3.4: it may be left out when the id and the
+        # personnummer match no booking); never reveal whether the id exists for somebody else.
         return _response(
             "GetAppointment",
             resultCode=ResultCode.OK.value,

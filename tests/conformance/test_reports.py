@@ -66,7 +66,7 @@ def test_reports_of_a_failing_run(producer, tmp_path: Path, capsys) -> None:
     out, err = capsys.readouterr()
     assert code == 1
     assert "FAILED: " in out and "FAIL    new-booking/double-booking/already-reserved" in out
-    assert "rule: CONTRACTS.md §3.11, §5.1 / TKB 3.7.2" in out
+    assert "rule: TKB 2.0 §3.7.2: the refusal of an already booked slot is REQUESTED_TIME_IS_ALREADY_RESERVED" in out
     assert not re.search(r"^(PASS|FAIL) ", err, re.M), "--quiet: no progress lines"
     counts = junit_counts(junit)
     assert counts["failures"] == 3 and counts["errors"] == 0

@@ -3,12 +3,14 @@ region's own scenario file run next to the kit's."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from kit_helpers import PERSON, PERSON2, UNIT, WINDOW
 from lxml import etree
 
+from riv_scheduling.conformance import rules
 from riv_scheduling.conformance.__main__ import main
 from riv_scheduling.conformance.expressions import Context, ExpressionError, StepState, Unresolved, parse_path
 from riv_scheduling.conformance.scenario import ScenarioError, default_contracts_dir, load, load_file
@@ -27,9 +29,23 @@ def test_the_shipped_scenarios() -> None:
     assert len(names) == len(set(names)) > 200
     for s in scenarios:
         assert s.flow and s.title
+        assert PUBLIC_SOURCE.match(s.flow), s.flow
         for step in s.steps:
             for check in step.checks:
-                assert "CONTRACTS.md" in check.rule or "TKB" in check.rule or "SOAP 1.1" in check.rule, check
+                assert PUBLIC_SOURCE.match(check.rule), check
+
+
+# A citation anyone can look up: a TKB 2.0 section, the SOAP 1.1 specification, or a schema file.
+PUBLIC_SOURCE = re.compile(r"(TKB 2\.0 §\d|SOAP 1\.1 §\d|\w+_\d\.\d(_RIVTABP21)?\.(xsd|wsdl)\b)")
+
+
+def test_the_automatic_checks_cite_the_tkb() -> None:
+    assert rules.schema_rule("MakeAppointment").startswith("TKB 2.0 §7.11.6, MakeAppointmentInteraction_2.0")
+    assert rules.result_code_rule("CancelAppointment").startswith("TKB 2.0 §3.7: ")
+    assert rules.result_code_rule("GetTimeTypes").startswith("TKB 2.0 §3.7, §7.5.4 (OK, INFO, ERROR only): ")
+    assert rules.wsdl_rule("GetAvailableDates").startswith("TKB 2.0 §7.6, GetAvailableDatesInteraction_2.0")
+    assert rules.mandatory_rule("GetAppointment") == "TKB 2.0 §3.1: every producer must serve GetAppointment"
+    assert rules.namespace_rule("GetAppointment").startswith("GetAppointmentResponder_2.0.xsd ")
 
 
 def write(tmp_path: Path, text: str, name: str = "case.toml") -> Path:
@@ -112,7 +128,7 @@ REGION_CASE = """
 [scenario]
 id = "region-date-filter"
 title = "GetAppointments fromDate/toDate"
-flow = "CONTRACTS.md §3.4"
+flow = "TKB 2.0 §7.4"
 changes_data = true
 requires = ["GetAvailableTimeslots", "MakeAppointment", "GetAppointments", "CancelAppointment"]
 uses_vars = ["region_reason"]
@@ -147,7 +163,7 @@ toDate = "${today-1}"
 
 [[step.check]]
 id = "not-listed"
-rule = "CONTRACTS.md §3.4: toDate: appointments up to and including this date"
+rule = "TKB 2.0 §7.4.4: toDate: appointments up to and including this date"
 value = "appointment.appointmentId"
 not_contains = "${make.appointmentId}"
 
@@ -161,7 +177,7 @@ fromDate = "${search_from}"
 
 [[step.check]]
 id = "listed"
-rule = "CONTRACTS.md §3.4: fromDate: appointments on or after this date"
+rule = "TKB 2.0 §7.4.4: fromDate: appointments on or after this date"
 value = "appointment.appointmentId"
 contains = "${make.appointmentId}"
 

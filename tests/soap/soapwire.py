@@ -45,7 +45,7 @@ TOLVAN = "191212121212"
 PERSONS = [luhn_pnr(f"19121212{n:03d}") for n in range(100, 160)]
 
 
-# Which interactions may return which result code (CONTRACTS.md 5.1); OK, ERROR and INFO: all.
+# Which interactions may return which result code (TKB 2.0 §3.7.2-3.7.5); OK, ERROR and INFO: all.
 _UPDATING = ("MakeAppointment", "UpdateAppointment")
 ASSIGNED_CODES: dict[str, tuple[str, ...]] = {
     "REQUESTED_TIME_IS_ALREADY_RESERVED": _UPDATING,

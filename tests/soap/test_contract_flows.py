@@ -1,4 +1,4 @@
-"""The contract's flows end to end over the wire, in the call order of CONTRACTS.md section 6.1,
+"""The contract's flows end to end over the wire, in the call order of the TKB 2.0 flows (§3.2),
 against the demo data set (examples/demo-clinic.toml)."""
 
 from __future__ import annotations

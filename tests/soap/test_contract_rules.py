@@ -1,4 +1,4 @@
-"""The contract's booking rules over the wire (CONTRACTS.md sections 3, 4 and 6), one rule per test."""
+"""The contract's booking rules over the wire (TKB 2.0 chapters 3, 6 and 7), one rule per test."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Every result code the booking-core interactions return, provoked over the wire.
 
-Interactions and the codes the contract assigns them (CONTRACTS.md 5.1):
+Interactions and the codes the contract assigns them (TKB 2.0 §3.7.2-3.7.5):
 MakeAppointment, UpdateAppointment, CancelAppointment; the queries only OK/INFO/ERROR.
 """
 
