@@ -20,8 +20,8 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def db_url(backend: str, tmp_path: Path) -> Iterator[str]:
-    with database_url(backend, tmp_path) as url:
+def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    with database_url(backend, tmp_path, request) as url:
         yield url
 
 
@@ -38,9 +38,9 @@ def setup(store: Store) -> ClinicSetup:
 
 
 @pytest.fixture
-def pg_store(tmp_path: Path) -> Iterator[Store]:
+def pg_store(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Store]:
     """For PostgreSQL-only behaviour: a store on a fresh PostgreSQL schema with the test clinic."""
-    with database_url("postgresql", tmp_path) as url:
+    with database_url("postgresql", tmp_path, request) as url:
         store = open_store(url)
         build_clinic(store)
         yield store
