@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -12,6 +13,9 @@ from store_world import build_clinic, fixed_clock
 
 from riv_scheduling.domain import ClinicSetup, Scheduling
 from riv_scheduling.store import Store, open_store
+
+# The repository contract suite (test_repository_contract.py) runs the domain tests' in-memory fake too.
+sys.path.append(str(Path(__file__).resolve().parents[1] / "domain"))
 
 
 @pytest.fixture(params=BACKENDS)
