@@ -752,6 +752,15 @@ def test_work_is_seen_by_other_units_of_work_only_once_committed(clinic: Backend
     assert clinic.read(lambda uow: uow.timeslots.get(s.id)) == s
 
 
+def test_writes_after_commit_are_not_kept_without_another_commit(clinic: Backend) -> None:
+    first, second = slot(at(1, 9)), slot(at(1, 10))
+    with clinic.uow().writing() as uow:
+        uow.timeslots.add_many([first])
+        uow.commit()
+        uow.timeslots.add_many([second])
+    assert clinic.read(lambda uow: uow.timeslots.existing_ids([first.id, second.id])) == {first.id}
+
+
 WRITES: dict[str, Callable[[UnitOfWork, Timeslot, Appointment], object]] = {
     "facilities.add": lambda uow, s, a: uow.facilities.add(HealthcareFacility("SE-NY", "Ny")),
     "facilities.save": lambda uow, s, a: uow.facilities.save(HealthcareFacility(NORR, "Ändrad")),
