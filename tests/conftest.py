@@ -1,4 +1,5 @@
-"""Suite-wide guard: no full personal identity number in any log line the test traffic produces.
+"""Suite-wide fixtures: the PostgreSQL server (`postgres_url`, see pg_server.py), and a guard that
+no log line the test traffic produces holds a full personal identity number.
 
 Every record logged in this process during the whole run (the producers the tests start in
 threads, the domain, the store, Spyne, zeep) is formatted with the project's formatter and kept;
@@ -10,10 +11,12 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import re
 from collections.abc import Iterator
 
 import pytest
+from pg_server import ENV, HOW_TO_GET, PostgresServer, PostgresStartFailed, find_bin_dir
 
 from riv_scheduling.contract.personal_identity import is_valid
 from riv_scheduling.logs import StructuredFormatter, mask
@@ -35,6 +38,33 @@ def _identity_numbers(line: str) -> list[str]:
         if any(is_valid(root, number) for root in _ROOTS):
             found.append(number)
     return found
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL database the tests may create schemas in: RIV_TEST_POSTGRES_URL, or a throwaway
+    server started on first use and stopped at the end of the session (pg_server.py)."""
+    given = os.environ.get(ENV, "").strip()
+    if given:
+        yield given
+        return
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        reason = f"no PostgreSQL server binaries on this machine, so the PostgreSQL variant cannot run: {HOW_TO_GET}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true: {reason}", pytrace=False)
+        pytest.skip(reason)
+    server = PostgresServer(bin_dir)
+    try:
+        try:
+            server.start()
+        except PostgresStartFailed as e:
+            pytest.fail(f"could not start a throwaway PostgreSQL server from {bin_dir}: {e}", pytrace=False)
+        os.environ[ENV] = server.url  # for processes the tests start
+        yield server.url
+    finally:
+        os.environ.pop(ENV, None)
+        server.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,6 +14,9 @@ from store_world import build_clinic, fixed_clock
 from riv_scheduling.domain import ClinicSetup, Scheduling
 from riv_scheduling.store import Store, open_store
 
+# The repository contract suite (test_repository_contract.py) runs the domain tests' in-memory fake too.
+sys.path.append(str(Path(__file__).resolve().parents[1] / "domain"))
+
 
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
@@ -20,8 +24,8 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def db_url(backend: str, tmp_path: Path) -> Iterator[str]:
-    with database_url(backend, tmp_path) as url:
+def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    with database_url(backend, tmp_path, request) as url:
         yield url
 
 
@@ -38,9 +42,9 @@ def setup(store: Store) -> ClinicSetup:
 
 
 @pytest.fixture
-def pg_store(tmp_path: Path) -> Iterator[Store]:
+def pg_store(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Store]:
     """For PostgreSQL-only behaviour: a store on a fresh PostgreSQL schema with the test clinic."""
-    with database_url("postgresql", tmp_path) as url:
+    with database_url("postgresql", tmp_path, request) as url:
         store = open_store(url)
         build_clinic(store)
         yield store

@@ -1,7 +1,8 @@
-"""PostgreSQL for the store tests: one fresh schema per test on the server RIV_TEST_POSTGRES_URL names.
+"""PostgreSQL for the store tests: one fresh schema per test on the server of `postgres_url`.
 
-Without that variable the PostgreSQL variants skip (on a developer's machine) - but under CI=true
-they fail, so a CI run that lost its server cannot pass by skipping. `.ci/run` starts a server.
+`postgres_url` (tests/conftest.py) is RIV_TEST_POSTGRES_URL, or a throwaway server the session
+starts itself when server binaries are on the machine; without either the PostgreSQL variants skip
+(on a developer's machine), but under CI=true they fail, so CI cannot pass by skipping.
 """
 
 from __future__ import annotations
@@ -17,27 +18,10 @@ from sqlalchemy.engine import make_url
 
 from riv_scheduling.store import Store
 
-ENV = "RIV_TEST_POSTGRES_URL"
-
-
-def postgres_url_or_skip() -> str:
-    url = os.environ.get(ENV, "").strip()
-    if not url:
-        reason = (
-            f"{ENV} is not set, so the PostgreSQL variant cannot run "
-            "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/riv_test; .ci/run starts a server, "
-            "see docs/operations.md)"
-        )
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true: {reason}", pytrace=False)
-        pytest.skip(reason)
-    return url
-
 
 @contextmanager
-def fresh_postgres_schema() -> Iterator[str]:
+def fresh_postgres_schema(base: str) -> Iterator[str]:
     """A URL whose connections work in a new, empty schema (search_path); dropped afterwards."""
-    base = postgres_url_or_skip()
     name = f"t_{uuid.uuid4().hex[:16]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     try:
@@ -57,12 +41,14 @@ BACKENDS = ("sqlite", "postgresql")
 
 
 @contextmanager
-def database_url(backend: str, directory: os.PathLike[str] | str) -> Iterator[str]:
-    """An empty database of the backend: a SQLite file in `directory`, or a PostgreSQL schema."""
+def database_url(backend: str, directory: os.PathLike[str] | str, request: pytest.FixtureRequest) -> Iterator[str]:
+    """An empty database of the backend: a SQLite file in `directory`, or a PostgreSQL schema (on
+    the server of the `postgres_url` fixture, which is asked for only here: a session that runs
+    no PostgreSQL test starts no server)."""
     if backend == "sqlite":
         yield f"sqlite:///{os.path.join(directory, 'scheduling.db')}"
     else:
-        with fresh_postgres_schema() as url:
+        with fresh_postgres_schema(request.getfixturevalue("postgres_url")) as url:
             yield url
 
 
