@@ -1,4 +1,4 @@
-"""The booking model in the contract's vocabulary (CONTRACTS.md §4)."""
+"""The booking model in the contract's vocabulary (TKB 2.0 §6, the core types)."""
 
 from __future__ import annotations
 

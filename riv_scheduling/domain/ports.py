@@ -10,8 +10,9 @@ import uuid
 from collections.abc import Collection, Iterable
 from datetime import datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
+from .audit import AuditEvent
 from .model import (
     Appointment,
     Assignment,
@@ -22,9 +23,6 @@ from .model import (
     Timeslot,
     TimeType,
 )
-
-if TYPE_CHECKING:
-    from .audit import AuditEvent
 
 
 class FacilityRepository(Protocol):
