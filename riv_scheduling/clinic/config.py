@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 import tomllib
+import types
+import typing
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from riv_scheduling.domain import (
     SNOMED_CT_OID,
     STOCKHOLM,
     AppointmentRule,
+    BookingLimits,
     Code,
     HealthcareFacility,
     HealthcareService,
@@ -347,6 +350,43 @@ def _rule(t: _Table) -> AppointmentRule:
     return rule
 
 
+def _limits(t: _Table | None) -> BookingLimits:
+    """The `limits` table of a time type, read field by field from BookingLimits: every key is a
+    field name and takes the field's type, so a new limit needs no change here."""
+    if t is None:
+        return BookingLimits()
+    hints = typing.get_type_hints(BookingLimits)
+    known = [f.name for f in fields(BookingLimits)]
+    unknown = sorted(set(t.data) - set(known))
+    if unknown:
+        raise ConfigError(
+            f"{t.where}: unknown limit(s) {', '.join(map(repr, unknown))}; known: {', '.join(known) or 'none'}"
+        )
+    values: dict[str, Any] = {}
+    for name in known:
+        kind = _scalar_type(hints[name])
+        if kind is bool:
+            value = t.bool(name)
+        elif kind is int:
+            value = t.int(name)
+        elif kind is str:
+            value = t.str(name)
+        else:  # a BookingLimits field must be a JSON scalar (see its docstring)
+            raise TypeError(f"BookingLimits.{name}: unsupported type {hints[name]!r}")
+        if value is not None:
+            values[name] = value
+    t.done()
+    return BookingLimits(**values)
+
+
+def _scalar_type(hint: Any) -> Any:
+    """int for `int` and `int | None` (likewise str, bool)."""
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        kinds = [a for a in typing.get_args(hint) if a is not type(None)]
+        return kinds[0] if len(kinds) == 1 else None
+    return hint
+
+
 def _time_type(t: _Table, services: Mapping[str, HealthcareService]) -> TimeType:
     code = t.str("code", required=True).strip()
     service_codes = t.strings("care_services")
@@ -373,6 +413,7 @@ def _time_type(t: _Table, services: Mapping[str, HealthcareService]) -> TimeType
             confirm_notice=_duration(t, "confirm_notice"),
             appointment_information=_infos(t, "appointment_information"),
             video_meeting_url=t.str("video_meeting_url"),
+            limits=_limits(t.table("limits")),
         )
     except ValueError as exc:
         if isinstance(exc, ConfigError):

@@ -167,6 +167,16 @@ class Practitioner:
 
 
 @dataclass(frozen=True)
+class BookingLimits:
+    """A time type's limits on how often a person may book it (BookingPolicy applies them).
+
+    Every field is a JSON scalar (int, str or bool) or None (no limit), with a default that limits
+    nothing: the store keeps the whole value in one JSON column and the clinic file reads it as a
+    `limits` table, both field by field, so a new limit needs neither a store nor a parser change.
+    """
+
+
+@dataclass(frozen=True)
 class TimeType:
     """A unit's time type; notices are minimum times between now and the slot start."""
 
@@ -190,6 +200,7 @@ class TimeType:
     # (AppointmentType.information), and the base of a per-appointment video-meeting link.
     appointment_information: tuple[Information, ...] = ()
     video_meeting_url: str | None = None
+    limits: BookingLimits = field(default_factory=BookingLimits)  # extension: see BookingLimits
 
     def __post_init__(self) -> None:
         processes = [r.process for r in self.appointment_rules]

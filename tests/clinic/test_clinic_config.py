@@ -204,6 +204,10 @@ def test_slots_before_the_day_applied_are_left_alone(store: Store, tmp_path: Pat
         (lambda s: s + '\n[[time_type]]\ncode = "BESOK"\nname = "igen"\n', "defined twice"),
         (lambda s: s.replace('name = "Besök"', 'name = "Besök"\nbooking_notice = "soon"'), "booking_notice"),
         (lambda s: s + '\n[[time_type.rule]]\nprocess = "BOKNING"\n', "NYBOKNING"),
+        (
+            lambda s: s.replace('name = "Besök"', 'name = "Besök"\n[time_type.limits]\nper_month = 1'),
+            "time_type[0].limits: unknown limit(s) 'per_month'",
+        ),
     ],
 )
 def test_mistakes_are_reported_with_their_place(tmp_path: Path, edit: Any, message: str) -> None:

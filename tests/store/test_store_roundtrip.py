@@ -17,6 +17,7 @@ from riv_scheduling.domain import (
     Appointment,
     AppointmentState,
     AppointmentStatus,
+    BookingLimits,
     ClinicSetup,
     Code,
     HealthcareFacility,
@@ -44,6 +45,20 @@ def test_time_type_round_trip(store: Store, setup: ClinicSetup) -> None:
         assert uow.time_types.get(SODER, "X") == odd
         assert uow.time_types.get(NORR, "X") is None
         assert [t.code for t in uow.time_types.list(SODER)] == ["LAKARBESOK", "SSKBESOK", "X"]
+
+
+def test_time_type_limits_are_one_json_object_and_unknown_keys_are_ignored(store: Store, setup: ClinicSetup) -> None:
+    setup.add_time_type(SODER, TimeType("X", "Udda", True, True, timedelta(0), timedelta(0), timedelta(0)))
+    with store.engine.begin() as conn:
+        assert conn.execute(text("SELECT limits FROM time_type WHERE code = 'X'")).scalar_one() in ("{}", {})
+        conn.execute(text("UPDATE time_type SET limits = NULL WHERE code = 'X'"))  # a row from before 0004
+    with store.uow() as uow:
+        assert uow.time_types.get(SODER, "X").limits == BookingLimits()  # type: ignore[union-attr]
+    with store.engine.begin() as conn:
+        # a key a newer version wrote
+        conn.execute(text("""UPDATE time_type SET limits = '{"from_the_future": 3}' WHERE code = 'X'"""))
+    with store.uow() as uow:
+        assert uow.time_types.get(SODER, "X").limits == BookingLimits()  # type: ignore[union-attr]
 
 
 def test_practitioner_round_trip_and_case_insensitive_lookup(store: Store, setup: ClinicSetup) -> None:
