@@ -175,6 +175,14 @@ class BookingLimits:
     `limits` table, both field by field, so a new limit needs neither a store nor a parser change.
     """
 
+    # At most one active appointment of the time type per person at the unit within this many days
+    # either side of a slot's start (e.g. a vaccination).
+    once_per_days: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.once_per_days is not None and self.once_per_days < 1:
+            raise ValueError("limits.once_per_days must be at least 1")
+
 
 @dataclass(frozen=True)
 class TimeType:

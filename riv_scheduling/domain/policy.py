@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from operator import attrgetter
 
-from .clock import local_date, to_utc
+from .clock import local_date, to_local, to_utc
 from .model import (
     Appointment,
     Assignment,
@@ -33,6 +33,7 @@ from .result_codes import (
     PROTECTED_TIME_TYPE,
     DomainError,
     ResultCode,
+    booked_within,
     reason_code_missing,
     reason_code_not_allowed,
     reason_text_missing,
@@ -56,6 +57,7 @@ class FlowRules:
     inside_booking_notice: ResultCode | None  # the slot starts within the time type's booking notice
     citizen_booking: bool  # booking_allowed and protected time types (assignments) apply
     reason_process: Process | None  # the time type's appointment rule checked for the reasons
+    over_limit: ResultCode  # the time type's BookingLimits would be exceeded
 
 
 FLOW_RULES: dict[Flow, FlowRules] = {
@@ -64,6 +66,7 @@ FLOW_RULES: dict[Flow, FlowRules] = {
         inside_booking_notice=ResultCode.TOO_LATE_TO_MAKE_APPOINTMENT,
         citizen_booking=True,
         reason_process=Process.NYBOKNING,
+        over_limit=ResultCode.APPOINTMENT_IS_NOT_ALLOWED,
     ),
     # UpdateAppointment has no TOO_LATE_TO_MAKE_APPOINTMENT (TKB 2.0 §3.7.3): a slot inside the
     # booking notice is simply no longer available online. The rebooked time type was open to the
@@ -73,6 +76,7 @@ FLOW_RULES: dict[Flow, FlowRules] = {
         inside_booking_notice=ResultCode.REQUESTED_TIME_IS_NO_LONGER_AVAILABLE,
         citizen_booking=False,
         reason_process=Process.OMBOKNING,
+        over_limit=ResultCode.ERROR,  # TKB 2.0 §3.7.3 has no APPOINTMENT_IS_NOT_ALLOWED
     ),
     # The clinic's own rules are not the citizen's: no notice, protected time types are fine,
     # and the clinic writes what reasons it likes.
@@ -81,6 +85,7 @@ FLOW_RULES: dict[Flow, FlowRules] = {
         inside_booking_notice=None,
         citizen_booking=False,
         reason_process=None,
+        over_limit=ResultCode.APPOINTMENT_IS_NOT_ALLOWED,
     ),
 }
 
@@ -241,6 +246,17 @@ class BookingPolicy:
         if any(a.id != replacing for a in others):
             # Also refuses the same person twice in one group slot.
             raise DomainError(ResultCode.USER_IS_ALREADY_OCCUPIED)
+        days = time_type.limits.once_per_days
+        if days is not None:
+            # Days on the Swedish wall clock: the same time 30 days later is 30 days, across DST too.
+            window, start = timedelta(days=days), to_local(slot.start)
+            margin = window + timedelta(days=1)
+            near = uow.appointments.list_active(facility.hsa_id, person_id, slot.start - margin, slot.start + margin)
+            if any(
+                s.time_type_code == time_type.code and a.id != replacing and abs(to_local(s.start) - start) < window
+                for a, s in near
+            ):
+                raise DomainError(rules.over_limit, booked_within(time_type.name, days))
         return reason_text, reason_code
 
     def open_for_booking(self, slot: Timeslot, time_type: TimeType, now: datetime) -> bool:

@@ -75,6 +75,10 @@ FLOW_NAMES: dict[Process, str] = {
 }
 
 
+def booked_within(time_type_name: str, days: int) -> str:
+    return f"{time_type_name} kan bara bokas en gång per {days} dagar, och du har redan en bokning inom den tiden."
+
+
 def invalid_person_id(reason: str) -> str:
     return f"{INVALID_PERSON_ID} ({reason})"
 

@@ -20,6 +20,7 @@ from riv_scheduling.domain import (
     STOCKHOLM,
     Actor,
     AppointmentStatus,
+    BookingLimits,
     DomainError,
     PersonId,
     Process,
@@ -215,6 +216,23 @@ def test_mistakes_are_reported_with_their_place(tmp_path: Path, edit: Any, messa
     with pytest.raises(ConfigError) as info:
         load_config(write(tmp_path, text))
     assert message in str(info.value)
+
+
+def test_time_type_limits_load_from_the_file_and_reloading_changes_nothing(store: Store, tmp_path: Path) -> None:
+    text = SMALL.replace("{start}", "08:00").replace("{capacity}", "4")
+    text = text.replace('name = "Besök"', 'name = "Besök"\n[time_type.limits]\nonce_per_days = 30')
+    config = load_config(write(tmp_path, text))
+    assert config.time_types["BESOK"].limits == BookingLimits(once_per_days=30)
+    assert config.time_types["GRUPP"].limits == BookingLimits()
+    apply_config(store, write(tmp_path, text), today=MONDAY)
+    with store.uow() as uow:
+        assert uow.time_types.get("SE2321000016-U001", "BESOK").limits.once_per_days == 30  # type: ignore[union-attr]
+    before = dump(store)
+    assert not apply_config(store, write(tmp_path, text), today=MONDAY).changed
+    assert dump(store) == before
+    for bad, message in (("0", "at least"), ('"30"', "expected an integer")):
+        with pytest.raises(ConfigError, match=message):
+            load_config(write(tmp_path, text.replace("once_per_days = 30", f"once_per_days = {bad}")))
 
 
 def test_an_invalid_file_changes_nothing(store: Store, tmp_path: Path) -> None:
