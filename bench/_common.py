@@ -88,7 +88,7 @@ def person_id(person: str = PNR) -> PersonId:
 def free_slots(scheduling: Scheduling, unit: str = UNIT, days: int = 27, code: str | None = None) -> list[Any]:
     today = date.today()
     query = TimeslotQuery(today + timedelta(days=1), today + timedelta(days=days), time_type_code=code)
-    return scheduling.available_timeslots(unit, query)
+    return scheduling.search.available_timeslots(unit, query)
 
 
 def window(days: int) -> dict[str, str]:

@@ -227,7 +227,7 @@ class Floor:
             end_date=self._date(body.findtext(r + "endDateInclusive")),
             time_type_code=body.findtext(r + "timeTypeCode"),
         )
-        for view in self.scheduling.available_timeslots(unit, query):
+        for view in self.scheduling.search.available_timeslots(unit, query):
             _timeslot(out, r + "timeslot", view)
         _sub(out, r + "resultCode", ResultCode.OK.value)
 
@@ -238,24 +238,24 @@ class Floor:
         _opt(out, r + "resultText", text)
 
     def _make(self, unit: str, body: etree._Element, out: etree._Element, r: str) -> None:
-        self._booked(self.scheduling.make_appointment(
+        self._booked(self.scheduling.booking.make_appointment(
             unit, self._actor(body, r), self._person(body, r), uuid.UUID(body.findtext(r + "timeslotId")),
             body.findtext(r + "reasonText"), self._code(body, r + "reasonCode")), out, r)
 
     def _update(self, unit: str, body: etree._Element, out: etree._Element, r: str) -> None:
-        self._booked(self.scheduling.update_appointment(
+        self._booked(self.scheduling.rebooking.update_appointment(
             unit, self._actor(body, r), self._person(body, r),
             uuid.UUID(body.findtext(r + "originalAppointmentId")), uuid.UUID(body.findtext(r + "timeslotId")),
             body.findtext(r + "reasonText"), self._code(body, r + "reasonCode")), out, r)
 
     def _cancel(self, unit: str, body: etree._Element, out: etree._Element, r: str) -> None:
-        self.scheduling.cancel_appointment(
+        self.scheduling.cancellation.cancel_appointment(
             unit, self._actor(body, r), self._person(body, r), uuid.UUID(body.findtext(r + "appointmentId")),
             body.findtext(r + "reasonText"), self._code(body, r + "reasonCode"))
         _sub(out, r + "resultCode", ResultCode.OK.value)
 
     def _get(self, unit: str, body: etree._Element, out: etree._Element, r: str) -> None:
-        view = self.scheduling.get_appointment(unit, self._person(body, r),
+        view = self.scheduling.reading.get_appointment(unit, self._person(body, r),
                                                uuid.UUID(body.findtext(r + "appointmentId")))
         if view is None:
             _sub(out, r + "resultCode", ResultCode.OK.value)
@@ -265,7 +265,7 @@ class Floor:
         _sub(out, r + "resultCode", ResultCode.OK.value)
 
     def _list(self, unit: str, body: etree._Element, out: etree._Element, r: str) -> None:
-        views = self.scheduling.appointments(
+        views = self.scheduling.reading.appointments(
             unit, self._person(body, r), from_date=self._date(body.findtext(r + "fromDate")),
             to_date=self._date(body.findtext(r + "toDate")), time_type_code=body.findtext(r + "timeTypeCode"))
         for v in views:

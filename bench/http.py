@@ -93,7 +93,7 @@ class Mix:
         store = open_store(db_url)
         scheduling = Scheduling(store.uow)
         slots = [v for v in free_slots(scheduling, code="SSKBESOK") if v.timeslot.capacity == 1]
-        booked = scheduling.make_appointment(UNIT, actor(), person_id(), slots[0].timeslot.id, None, None)
+        booked = scheduling.booking.make_appointment(UNIT, actor(), person_id(), slots[0].timeslot.id, None, None)
         store.dispose()
         self.kind = kind
         self.slot_ids = [str(v.timeslot.id) for v in slots[1:]]

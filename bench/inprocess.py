@@ -52,7 +52,7 @@ from riv_scheduling.store import open_store  # noqa: E402
 
 def requests(scheduling: Scheduling) -> dict[str, bytes]:
     free = free_slots(scheduling, code="SSKBESOK")
-    booked = scheduling.make_appointment(UNIT, actor(), person_id(), free[0].timeslot.id, None, None)
+    booked = scheduling.booking.make_appointment(UNIT, actor(), person_id(), free[0].timeslot.id, None, None)
     taken = str(free[0].timeslot.id)
     return {
         # 7 days of one time type: ~80 slots, a 150-190 kB answer

@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
                 total = conn.execute(select(func.count()).select_from(timeslot)).scalar_one()
             load_s = time.perf_counter() - t0
             stored = size
-            found = len(scheduling.available_timeslots(UNIT, query))
+            found = len(scheduling.search.available_timeslots(UNIT, query))
             call_producer(producer, path, data)  # warm
             soap, domain = [], []
             for _ in range(args.repeat):
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
                 call_producer(producer, path, data)
                 soap.append((time.perf_counter() - t) * 1000)
                 t = time.perf_counter()
-                scheduling.available_timeslots(UNIT, query)
+                scheduling.search.available_timeslots(UNIT, query)
                 domain.append((time.perf_counter() - t) * 1000)
             rows.append({"bulk_slots": size, "stored_slots": total, "found": found, "insert_s": load_s,
                          "soap_ms": median(soap), "domain_ms": median(domain)})

@@ -206,7 +206,7 @@ def cmd_units(args: argparse.Namespace) -> int:
     from riv_scheduling.domain import Scheduling
 
     store = _store(args.db)
-    for facility in Scheduling(store.uow).facilities():
+    for facility in Scheduling(store.uow).reading.facilities():
         print(f"{facility.hsa_id}\t{facility.name}")
     store.dispose()
     return 0

@@ -8,11 +8,14 @@ names the place, so a typo never passes silently.
 
 from __future__ import annotations
 
+import builtins
 import re
 import tomllib
+import types
+import typing
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,7 @@ from riv_scheduling.domain import (
     SNOMED_CT_OID,
     STOCKHOLM,
     AppointmentRule,
+    BookingLimits,
     Code,
     HealthcareFacility,
     HealthcareService,
@@ -172,35 +176,38 @@ class _Table:
             raise ConfigError(f"{self.where}.{key}: expected {_kind(kind)}")
         return value
 
-    def str(self, key: str, default: str | None = None, *, required: bool = False) -> Any:
+    def str(self, key: builtins.str, default: builtins.str | None = None, *, required: builtins.bool = False) -> Any:
         value = self._get(key, str, required, default)
         if required and not value.strip():
             raise ConfigError(f"{self.where}.{key}: must not be empty")
         return value
 
-    def int(self, key: str, default: int | None = None, *, required: bool = False, minimum: int = 0) -> Any:
+    def int(
+        self, key: builtins.str, default: builtins.int | None = None, *, required: builtins.bool = False,
+        minimum: builtins.int = 0,
+    ) -> Any:
         value = self._get(key, int, required, default)
         if value is not None and value < minimum:
             raise ConfigError(f"{self.where}.{key}: must be at least {minimum}")
         return value
 
-    def bool(self, key: str, default: bool | None = None) -> Any:
+    def bool(self, key: builtins.str, default: builtins.bool | None = None) -> Any:
         return self._get(key, bool, False, default)
 
-    def list(self, key: str) -> list[Any]:
+    def list(self, key: builtins.str) -> builtins.list[Any]:
         return list(self._get(key, list, False, []))
 
-    def strings(self, key: str) -> tuple[str, ...]:
+    def strings(self, key: builtins.str) -> tuple[builtins.str, ...]:
         values = self.list(key)
         if not all(isinstance(v, str) and v.strip() for v in values):
             raise ConfigError(f"{self.where}.{key}: expected a list of non-empty strings")
         return tuple(values)
 
-    def table(self, key: str) -> _Table | None:
+    def table(self, key: builtins.str) -> _Table | None:
         self.taken.add(key)
         return _Table(self.data[key], f"{self.where}.{key}") if key in self.data else None
 
-    def tables(self, key: str) -> list[_Table]:
+    def tables(self, key: builtins.str) -> builtins.list[_Table]:
         return [_Table(v, f"{self.where}.{key}[{i}]") for i, v in enumerate(self.list(key))]
 
     def done(self) -> None:
@@ -347,6 +354,43 @@ def _rule(t: _Table) -> AppointmentRule:
     return rule
 
 
+def _limits(t: _Table | None) -> BookingLimits:
+    """The `limits` table of a time type, read field by field from BookingLimits: every key is a
+    field name and takes the field's type, so a new limit needs no change here."""
+    if t is None:
+        return BookingLimits()
+    hints = typing.get_type_hints(BookingLimits)
+    known = [f.name for f in fields(BookingLimits)]
+    unknown = sorted(set(t.data) - set(known))
+    if unknown:
+        raise ConfigError(
+            f"{t.where}: unknown limit(s) {', '.join(map(repr, unknown))}; known: {', '.join(known) or 'none'}"
+        )
+    values: dict[str, Any] = {}
+    for name in known:
+        kind = _scalar_type(hints[name])
+        if kind is bool:
+            value = t.bool(name)
+        elif kind is int:
+            value = t.int(name)
+        elif kind is str:
+            value = t.str(name)
+        else:  # a BookingLimits field must be a JSON scalar (see its docstring)
+            raise TypeError(f"BookingLimits.{name}: unsupported type {hints[name]!r}")
+        if value is not None:
+            values[name] = value
+    t.done()
+    return BookingLimits(**values)
+
+
+def _scalar_type(hint: Any) -> Any:
+    """int for `int` and `int | None` (likewise str, bool)."""
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        kinds = [a for a in typing.get_args(hint) if a is not type(None)]
+        return kinds[0] if len(kinds) == 1 else None
+    return hint
+
+
 def _time_type(t: _Table, services: Mapping[str, HealthcareService]) -> TimeType:
     code = t.str("code", required=True).strip()
     service_codes = t.strings("care_services")
@@ -373,6 +417,7 @@ def _time_type(t: _Table, services: Mapping[str, HealthcareService]) -> TimeType
             confirm_notice=_duration(t, "confirm_notice"),
             appointment_information=_infos(t, "appointment_information"),
             video_meeting_url=t.str("video_meeting_url"),
+            limits=_limits(t.table("limits")),
         )
     except ValueError as exc:
         if isinstance(exc, ConfigError):

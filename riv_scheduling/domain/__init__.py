@@ -1,11 +1,18 @@
 """The booking domain: model, rules and ports. Pure Python, no I/O.
 
-The SOAP layer calls `Scheduling`; the store implements `UnitOfWork`.
+The SOAP layer calls the use cases of `Scheduling` (scheduling.search, .booking, .rebooking,
+.cancellation, .confirmation, .reading); every booking rule is in `BookingPolicy`; the store
+implements `UnitOfWork`.
 """
 
-from .audit import AuditAction, AuditEvent, AuditTrail
+from .appointments import booking_result
+from .audit import AuditAction, AuditEvent
+from .audit_trail import AuditTrail
+from .booking import Booking
+from .cancellation import Cancellation
 from .clock import (
     STOCKHOLM,
+    Clock,
     from_local,
     local_date,
     stockholm_now,
@@ -13,6 +20,7 @@ from .clock import (
     to_stockholm,
     to_utc,
 )
+from .confirmation import Confirmation
 from .model import (
     HSA_ID_OID,
     PERSONNUMMER_OID,
@@ -26,6 +34,7 @@ from .model import (
     AppointmentView,
     Assignment,
     AvailableDate,
+    BookingLimits,
     Code,
     HealthcareFacility,
     HealthcareService,
@@ -41,6 +50,7 @@ from .model import (
     TimeslotView,
     TimeType,
 )
+from .policy import BookingPolicy, Flow, check_reason
 from .ports import (
     AppointmentRepository,
     AssignmentRepository,
@@ -52,8 +62,12 @@ from .ports import (
     TimeTypeRepository,
     UnitOfWork,
 )
+from .reading import Reading
+from .rebooking import Rebooking
 from .result_codes import DomainError, ResultCode, UnknownHealthcareFacility
-from .services import RETRY_WINDOW, Clock, Scheduling, booking_result, check_reason
+from .retry import RETRY_WINDOW
+from .search import Search
+from .services import Scheduling
 from .setup import ClinicSetup, SetupError
 
 __all__ = [
@@ -77,11 +91,17 @@ __all__ = [
     "AuditTrail",
     "AssignmentRepository",
     "AvailableDate",
+    "Booking",
+    "BookingLimits",
+    "BookingPolicy",
+    "Cancellation",
     "ClinicSetup",
     "Clock",
     "Code",
+    "Confirmation",
     "DomainError",
     "FacilityRepository",
+    "Flow",
     "HealthcareFacility",
     "HealthcareService",
     "HealthcareServiceRepository",
@@ -92,10 +112,13 @@ __all__ = [
     "Process",
     "RETRY_WINDOW",
     "ReasonRequired",
+    "Reading",
+    "Rebooking",
     "Reference",
     "Resource",
     "ResultCode",
     "Scheduling",
+    "Search",
     "SetupError",
     "TimeType",
     "TimeTypeRepository",

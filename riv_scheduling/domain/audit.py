@@ -6,23 +6,20 @@ in a transaction of their own (nothing else was written). Events are never updat
 
 Events keep the person's and the actor's identity numbers as given, because the trail must answer
 "what happened to this person"; every text form (`AuditEvent.line`) masks them unless asked not to.
+
+This module holds the events only; audit_trail.py records and reads them through a unit of work.
 """
 
 from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from .clock import to_stockholm, to_utc
 from .model import PERSON_ID_ROOTS, Actor, PersonId
 from .result_codes import ResultCode
-
-if TYPE_CHECKING:
-    from .ports import UnitOfWork
 
 
 class AuditAction(enum.StrEnum):
@@ -91,34 +88,3 @@ def _actor_text(actor: Actor | None, show: bool) -> str:
 
 def time_order(event: AuditEvent) -> tuple[datetime, int]:
     return to_utc(event.at), event.id or 0
-
-
-class AuditTrail:
-    """Reading the trail: per appointment (with its whole rebooking chain) and per person."""
-
-    def __init__(self, uow_factory: Callable[[], UnitOfWork]) -> None:
-        self._uow = uow_factory
-
-    def for_appointment(self, appointment_id: uuid.UUID) -> list[AuditEvent]:
-        """Events of the appointment and of every appointment it replaced or was replaced by
-        (the chain followed both ways), in time order."""
-        with self._uow() as uow:
-            seen: set[uuid.UUID] = set()
-            frontier = {appointment_id}
-            events: dict[int | None, AuditEvent] = {}
-            while frontier:
-                seen |= frontier
-                found = uow.audit.for_appointments(frontier)
-                frontier = set()
-                for event in found:
-                    events[event.id] = event
-                    if event.action is AuditAction.REBOOKED:
-                        for linked in (event.appointment_id, event.new_appointment_id):
-                            if linked is not None and linked not in seen:
-                                frontier.add(linked)
-            return sorted(events.values(), key=time_order)
-
-    def for_person(self, person_id: PersonId) -> list[AuditEvent]:
-        """Every event about the person (booked for, or refused for), in time order."""
-        with self._uow() as uow:
-            return uow.audit.for_person(person_id)

@@ -1,17 +1,20 @@
-"""Swedish wall-clock time (CONTRACTS.md §6.4) and the default clock.
+"""Swedish wall-clock time and the default clock.
 
-The contract carries Stockholm local time with no zone. Inside the domain all datetimes are
+The contract carries Stockholm local time with no zone (TKB 2.0 §5.1.2-5.1.3). Inside the domain all datetimes are
 timezone-aware; arithmetic and comparisons go through UTC so that DST changes are exact.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from riv_scheduling.contract import TIME_ZONE
 
 STOCKHOLM = ZoneInfo(TIME_ZONE)
+
+Clock = Callable[[], datetime]  # returns an aware datetime
 
 
 def stockholm_now() -> datetime:

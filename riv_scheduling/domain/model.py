@@ -1,4 +1,4 @@
-"""The booking model in the contract's vocabulary (CONTRACTS.md §4)."""
+"""The booking model in the contract's vocabulary (TKB 2.0 §6, the core types)."""
 
 from __future__ import annotations
 
@@ -169,6 +169,24 @@ class Practitioner:
 
 
 @dataclass(frozen=True)
+class BookingLimits:
+    """A time type's limits on how often a person may book it (BookingPolicy applies them).
+
+    Every field is a JSON scalar (int, str or bool) or None (no limit), with a default that limits
+    nothing: the store keeps the whole value in one JSON column and the clinic file reads it as a
+    `limits` table, both field by field, so a new limit needs neither a store nor a parser change.
+    """
+
+    # At most one active appointment of the time type per person at the unit within this many days
+    # either side of a slot's start (e.g. a vaccination).
+    once_per_days: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.once_per_days is not None and self.once_per_days < 1:
+            raise ValueError("limits.once_per_days must be at least 1")
+
+
+@dataclass(frozen=True)
 class TimeType:
     """A unit's time type; notices are minimum times between now and the slot start."""
 
@@ -192,6 +210,7 @@ class TimeType:
     # (AppointmentType.information), and the base of a per-appointment video-meeting link.
     appointment_information: tuple[Information, ...] = ()
     video_meeting_url: str | None = None
+    limits: BookingLimits = field(default_factory=BookingLimits)  # extension: see BookingLimits
 
     def __post_init__(self) -> None:
         processes = [r.process for r in self.appointment_rules]

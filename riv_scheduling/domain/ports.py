@@ -10,8 +10,9 @@ import uuid
 from collections.abc import Collection, Iterable
 from datetime import datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
+from .audit import AuditEvent
 from .model import (
     Appointment,
     Assignment,
@@ -22,9 +23,6 @@ from .model import (
     Timeslot,
     TimeType,
 )
-
-if TYPE_CHECKING:
-    from .audit import AuditEvent
 
 
 class FacilityRepository(Protocol):
@@ -180,14 +178,23 @@ class UnitOfWork(Protocol):
     `commit()` is called. A unit of work entered without `writing()` only reads.
     """
 
-    facilities: FacilityRepository
-    time_types: TimeTypeRepository
-    practitioners: PractitionerRepository
-    timeslots: TimeslotRepository
-    appointments: AppointmentRepository
-    healthcare_services: HealthcareServiceRepository
-    assignments: AssignmentRepository
-    audit: AuditRepository
+    # Read-only members, so that a store may declare its own repository classes (covariance).
+    @property
+    def facilities(self) -> FacilityRepository: ...
+    @property
+    def time_types(self) -> TimeTypeRepository: ...
+    @property
+    def practitioners(self) -> PractitionerRepository: ...
+    @property
+    def timeslots(self) -> TimeslotRepository: ...
+    @property
+    def appointments(self) -> AppointmentRepository: ...
+    @property
+    def healthcare_services(self) -> HealthcareServiceRepository: ...
+    @property
+    def assignments(self) -> AssignmentRepository: ...
+    @property
+    def audit(self) -> AuditRepository: ...
 
     def writing(self) -> UnitOfWork: ...
     def lock_person(self, person_id: PersonId) -> None:

@@ -1,8 +1,10 @@
-"""ResultCodeEnum of the contract and the domain's errors (CONTRACTS.md §5)."""
+"""`core:ResultCodeEnum` (TKB 2.0 §3.7), the citizen-readable texts that go with it, and the domain's errors."""
 
 from __future__ import annotations
 
 from riv_scheduling.contract import ResultCode
+
+from .model import Process
 
 # Citizen-readable default texts (Swedish; 1177 shows resultText to the citizen).
 DEFAULT_TEXTS: dict[ResultCode, str] = {
@@ -24,6 +26,53 @@ DEFAULT_TEXTS: dict[ResultCode, str] = {
     ResultCode.TOO_LATE_TO_CONFIRM_APPOINTMENT: "Det är för sent att bekräfta bokningen.",
     ResultCode.CONFIRM_IS_NOT_ALLOWED: "Bokningen kan inte bekräftas.",
 }
+
+
+# Texts of refusals that say more than the default text of their code. Rule code refers to these
+# by name, so every citizen-facing sentence is found here.
+NO_SUCH_TIMESLOT = "Den valda tiden finns inte hos mottagningen."
+INVALID_PERSON_ID = "Ogiltigt personId: ange personnummer eller samordningsnummer med 12 siffror."
+BOTH_CODES = "Ange antingen timeTypeCode eller healthcareServiceCode, inte båda."
+END_BEFORE_START = "Slutdatum ligger före startdatum."
+NO_ORIGINAL = "Den ursprungliga bokningen finns inte."
+ORIGINAL_NEEDS_PERSON = "originalAppointmentId kräver personId."
+SAME_TIMESLOT = "Den nya tiden är samma som den bokade tiden."
+OTHER_TIME_TYPE = "Den nya tiden gäller en annan besökstyp än den ursprungliga bokningen."
+PROTECTED_TIME_TYPE = "Den här besökstypen kan bara bokas efter kallelse eller bedömning från mottagningen."
+NOT_ACTIVE_TO_CONFIRM = "Bokningen är avbokad eller ombokad."
+
+
+# How the texts name each flow ("vid bokning av Läkarbesök").
+FLOW_NAMES: dict[Process, str] = {
+    Process.NYBOKNING: "bokning",
+    Process.OMBOKNING: "ombokning",
+    Process.AVBOKNING: "avbokning",
+}
+
+
+def booked_within(time_type_name: str, days: int) -> str:
+    return f"{time_type_name} kan bara bokas en gång per {days} dagar, och du har redan en bokning inom den tiden."
+
+
+def invalid_person_id(reason: str) -> str:
+    return f"{INVALID_PERSON_ID} ({reason})"
+
+
+def reason_text_missing(process: Process, time_type_name: str) -> str:
+    flow = FLOW_NAMES[process]
+    return f"Anledning i fritext (reasonText) saknas: den krävs vid {flow} av {time_type_name}."
+
+
+def reason_code_missing(process: Process, time_type_name: str) -> str:
+    flow = FLOW_NAMES[process]
+    return f"Orsakskod (reasonCode) saknas: en av mottagningens orsakskoder krävs vid {flow} av {time_type_name}."
+
+
+def reason_code_not_allowed(code: str, code_system: str, process: Process, time_type_name: str) -> str:
+    return (
+        f"Orsakskoden {code} (kodsystem {code_system}) är inte en av de "
+        f"tillåtna orsakskoderna vid {FLOW_NAMES[process]} av {time_type_name}."
+    )
 
 
 class DomainError(Exception):

@@ -10,8 +10,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date
 
+from .appointments import new_appointment, reserve
 from .audit import AuditAction, AuditEvent
-from .clock import stockholm_now, to_stockholm
+from .clock import Clock, stockholm_now, to_stockholm
+from .lookup import find_facility
 from .model import (
     Appointment,
     AppointmentStatus,
@@ -24,9 +26,9 @@ from .model import (
     Timeslot,
     TimeType,
 )
+from .policy import BookingPolicy, Flow
 from .ports import UnitOfWork
-from .result_codes import DomainError, ResultCode, UnknownHealthcareFacility
-from .services import Clock, find_facility, new_appointment
+from .result_codes import ResultCode, UnknownHealthcareFacility
 
 
 class SetupError(ValueError):
@@ -34,9 +36,15 @@ class SetupError(ValueError):
 
 
 class ClinicSetup:
-    def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock = stockholm_now) -> None:
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        clock: Clock = stockholm_now,
+        policy: BookingPolicy | None = None,
+    ) -> None:
         self._uow = uow_factory
         self._clock = clock
+        self._policy = policy or BookingPolicy()
 
     def facilities(self) -> list[HealthcareFacility]:
         with self._uow() as uow:
@@ -184,9 +192,9 @@ class ClinicSetup:
     ) -> Appointment:
         """The clinic books a slot for a citizen as PRELIMINARY, to be confirmed (flow 4).
 
-        The clinic's own rules are not the citizen's: no booking notice, protected time types and
-        slots held for a priority are fine. The slot must not be withdrawn or full, and the person
-        must not be in another appointment at the same time."""
+        The clinic's own rules are not the citizen's (BookingPolicy, Flow.PROPOSE): no booking notice,
+        protected time types and slots held for a priority are fine. The slot must not be withdrawn
+        or full, and the person must not be in another appointment at the same time."""
         if not person_id.is_valid:
             raise SetupError("invalid personId: a personnummer or samordningsnummer of 12 digits")
         with self._uow().writing() as uow:
@@ -195,14 +203,13 @@ class ClinicSetup:
             slot = uow.timeslots.get(timeslot_id)
             if slot is None or slot.facility_hsa_id != facility.hsa_id:
                 raise SetupError(f"no timeslot {timeslot_id} at {facility.hsa_id}")
-            time_type = uow.time_types.get(facility.hsa_id, slot.time_type_code)
-            if slot.withdrawn or time_type is None:
-                raise DomainError(ResultCode.REQUESTED_TIME_IS_NO_LONGER_AVAILABLE)
-            if not uow.timeslots.reserve(slot.id):
-                raise DomainError(ResultCode.REQUESTED_TIME_IS_ALREADY_RESERVED)
-            if uow.appointments.overlapping_active(facility.hsa_id, person_id, slot.start, slot.end):
-                raise DomainError(ResultCode.USER_IS_ALREADY_OCCUPIED)  # rolls the reservation back
             now = to_stockholm(self._clock())
+            time_type = uow.time_types.get(facility.hsa_id, slot.time_type_code)
+            time_type = self._policy.check_slot(Flow.PROPOSE, slot, time_type, now)
+            reserve(uow, slot)  # before the person's checks, which roll the reservation back
+            reason_text, reason_code = self._policy.check_person(
+                Flow.PROPOSE, uow, facility, person_id, slot, time_type, now, reason_text, reason_code
+            )
             appointment = new_appointment(
                 facility, slot, time_type, person_id, AppointmentStatus.PRELIMINARY, now,
                 reason_text, reason_code, related_appointment_ids,

@@ -58,7 +58,7 @@ def _timeslot_query(req: Any) -> TimeslotQuery:
 
 
 def get_available_timeslots(call: Call, req: Any) -> Any:
-    slots = call.scheduling.available_timeslots(call.logical_address, _timeslot_query(req))
+    slots = call.scheduling.search.available_timeslots(call.logical_address, _timeslot_query(req))
     return _response(
         "GetAvailableTimeslots",
         timeslot=[m.timeslot(v) for v in slots] or None,
@@ -67,7 +67,7 @@ def get_available_timeslots(call: Call, req: Any) -> Any:
 
 
 def get_available_dates(call: Call, req: Any) -> Any:
-    dates = call.scheduling.available_dates(call.logical_address, _timeslot_query(req))
+    dates = call.scheduling.search.available_dates(call.logical_address, _timeslot_query(req))
     return _response(
         "GetAvailableDates",
         availableDate=[m.available_date(d) for d in dates] or None,
@@ -76,14 +76,14 @@ def get_available_dates(call: Call, req: Any) -> Any:
 
 
 def get_healthcare_facility(call: Call, req: Any) -> Any:
-    facility = call.scheduling.facility_details(call.logical_address)
+    facility = call.scheduling.reading.facility_details(call.logical_address)
     return _response(
         "GetHealthcareFacility", healthcareFacility=m.org_unit(facility), resultCode=ResultCode.OK.value
     )
 
 
 def get_healthcare_facilities(call: Call, req: Any) -> Any:
-    facilities = call.scheduling.facilities_for(
+    facilities = call.scheduling.search.facilities_for(
         call.logical_address,
         original_appointment_id=_optional_uuid(req.originalAppointmentId, "originalAppointmentId"),
         person_id=_optional_person(req.personId),
@@ -98,7 +98,7 @@ def get_healthcare_facilities(call: Call, req: Any) -> Any:
 
 
 def get_time_types(call: Call, req: Any) -> Any:
-    time_types = call.scheduling.time_types(
+    time_types = call.scheduling.search.time_types(
         call.logical_address,
         healthcare_service_code=req.healthcareServiceCode,
         practitioner_hsa_id=m.to_hsa_id(req.practitionerId),
@@ -112,7 +112,7 @@ def get_time_types(call: Call, req: Any) -> Any:
 
 
 def get_practitioners(call: Call, req: Any) -> Any:
-    practitioners = call.scheduling.practitioners(
+    practitioners = call.scheduling.search.practitioners(
         call.logical_address,
         person_id=_optional_person(req.personId),
         original_appointment_id=_optional_uuid(req.originalAppointmentId, "originalAppointmentId"),
@@ -127,7 +127,7 @@ def get_practitioners(call: Call, req: Any) -> Any:
 
 
 def confirm_appointment(call: Call, req: Any) -> Any:
-    call.scheduling.confirm_appointment(
+    call.scheduling.confirmation.confirm_appointment(
         call.logical_address,
         m.to_actor(req.actor),
         m.to_person_id(req.personId),
@@ -138,7 +138,7 @@ def confirm_appointment(call: Call, req: Any) -> Any:
 
 
 def make_appointment(call: Call, req: Any) -> Any:
-    appointment = call.scheduling.make_appointment(
+    appointment = call.scheduling.booking.make_appointment(
         call.logical_address,
         m.to_actor(req.actor),
         m.to_person_id(req.personId),
@@ -154,7 +154,7 @@ def make_appointment(call: Call, req: Any) -> Any:
 
 
 def update_appointment(call: Call, req: Any) -> Any:
-    appointment = call.scheduling.update_appointment(
+    appointment = call.scheduling.rebooking.update_appointment(
         call.logical_address,
         m.to_actor(req.actor),
         m.to_person_id(req.personId),
@@ -171,7 +171,7 @@ def update_appointment(call: Call, req: Any) -> Any:
 
 
 def cancel_appointment(call: Call, req: Any) -> Any:
-    call.scheduling.cancel_appointment(
+    call.scheduling.cancellation.cancel_appointment(
         call.logical_address,
         m.to_actor(req.actor),
         m.to_person_id(req.personId),
@@ -184,7 +184,7 @@ def cancel_appointment(call: Call, req: Any) -> Any:
 
 
 def get_appointment(call: Call, req: Any) -> Any:
-    view = call.scheduling.get_appointment(
+    view = call.scheduling.reading.get_appointment(
         call.logical_address,
         m.to_person_id(req.personId),
         m.to_uuid(req.appointmentId, "appointmentId"),
@@ -203,7 +203,7 @@ def get_appointment(call: Call, req: Any) -> Any:
 
 
 def get_appointments(call: Call, req: Any) -> Any:
-    views = call.scheduling.appointments(
+    views = call.scheduling.reading.appointments(
         call.logical_address,
         m.to_person_id(req.personId),
         from_date=m.to_date(req.fromDate, "fromDate") if req.fromDate else None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any
@@ -21,6 +22,7 @@ from riv_scheduling.domain import (
     Assignment,
     AuditAction,
     AuditEvent,
+    BookingLimits,
     Code,
     HealthcareFacility,
     HealthcareService,
@@ -109,6 +111,17 @@ def infos_json(items: Iterable[Information]) -> list[dict[str, Any]]:
 
 def infos_from_json(value: list[dict[str, Any]] | None) -> tuple[Information, ...]:
     return tuple(Information(i["header"], i.get("description"), i.get("link")) for i in value or ())
+
+
+def limits_json(limits: BookingLimits) -> dict[str, Any]:
+    """Field by field, so that a new BookingLimits field needs no change here; unset ones left out."""
+    return {f.name: value for f in fields(limits) if (value := getattr(limits, f.name)) is not None}
+
+
+def limits_from_json(value: dict[str, Any] | None) -> BookingLimits:
+    """Unknown keys (written by a newer version) are ignored; missing ones take the field's default."""
+    known = {f.name for f in fields(BookingLimits)}
+    return BookingLimits(**{k: v for k, v in (value or {}).items() if k in known})
 
 
 def resources_json(items: Iterable[Resource]) -> list[dict[str, Any]]:
@@ -249,6 +262,7 @@ class TimeTypeRepo:
             confirm_notice=timedelta(seconds=row.confirm_notice_s),
             appointment_information=infos_from_json(row.appointment_information),
             video_meeting_url=row.video_meeting_url,
+            limits=limits_from_json(row.limits),
         )
 
     def _read(self, facility_hsa_id: str) -> tuple[TimeType, ...]:
@@ -317,6 +331,7 @@ class TimeTypeRepo:
             "appointment_information": infos_json(t.appointment_information),
             "video_meeting_url": t.video_meeting_url,
             "appointment_rules": [cls._rule_json(r) for r in t.appointment_rules],
+            "limits": limits_json(t.limits),
         }
 
     def _add_parts(self, facility_hsa_id: str, t: TimeType) -> None:

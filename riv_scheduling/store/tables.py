@@ -87,6 +87,10 @@ time_type = Table(
     Column("appointment_information", JSON, nullable=False, default=list),
     Column("video_meeting_url", String(512)),
     Column("appointment_rules", JSON, nullable=False, default=list),  # TimeTypeRulesType, one per process
+    # BookingLimits, field by field (repositories.limits_json): a new limit needs no new column.
+    # NULL (rows from before migration 0004) reads as no limits; PostgreSQL cannot compare a JSON
+    # server default, so there is none.
+    Column("limits", JSON, default=dict),
 )
 
 healthcare_service = Table(

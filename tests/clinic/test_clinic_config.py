@@ -20,6 +20,7 @@ from riv_scheduling.domain import (
     STOCKHOLM,
     Actor,
     AppointmentStatus,
+    BookingLimits,
     DomainError,
     PersonId,
     Process,
@@ -123,23 +124,23 @@ def test_loading_the_demo_gives_group_team_video_priority_and_guarantee(store: S
     assert summary.units_added == 2 and summary.timeslots_added > 1000
     scheduling = Scheduling(store.uow, clock=lambda: SUNDAY_BEFORE)
     window = TimeslotQuery(MONDAY, MONDAY + timedelta(days=27))
-    views = scheduling.available_timeslots(NORR, window)
+    views = scheduling.search.available_timeslots(NORR, window)
     by_type = {v.time_type.code: v for v in views}
     assert "ATERBESOK" not in by_type  # protected
     assert by_type["GRUPPBESOK"].timeslot.capacity == 8
     assert len(by_type["TEAMBESOK"].practitioners) == 2
     assert {v.within_care_guarantee for v in views} == {True, False}
     assert all(v.timeslot.priority is None for v in views)
-    prioritised = scheduling.available_timeslots(NORR, TimeslotQuery(MONDAY, MONDAY, priority=1))
+    prioritised = scheduling.search.available_timeslots(NORR, TimeslotQuery(MONDAY, MONDAY, priority=1))
     assert any(v.timeslot.priority == 2 for v in prioritised)
     # The demo's rules apply: a doctor's appointment needs a reason text.
     slot = by_type["LAKARBESOK"].timeslot
     with pytest.raises(DomainError) as info:
-        scheduling.make_appointment(NORR, CITIZEN, TOLVAN, slot.id)
+        scheduling.booking.make_appointment(NORR, CITIZEN, TOLVAN, slot.id)
     assert info.value.code is ResultCode.ERROR
-    video = scheduling.make_appointment(NORR, CITIZEN, TOLVAN, by_type["VIDEOBESOK"].timeslot.id, "Utslag")
+    video = scheduling.booking.make_appointment(NORR, CITIZEN, TOLVAN, by_type["VIDEOBESOK"].timeslot.id, "Utslag")
     assert video.references and video.references[0].link.startswith("https://video.example.invalid/")  # type: ignore[union-attr]
-    assert [f.hsa_id for f in scheduling.facilities_for(NORR, time_type_code="GRUPPBESOK")] == [NORR, SODER]
+    assert [f.hsa_id for f in scheduling.search.facilities_for(NORR, time_type_code="GRUPPBESOK")] == [NORR, SODER]
 
 
 # -- re-applying and editing ----------------------------------------------------------------------
@@ -165,10 +166,10 @@ def test_edited_opening_hours_update_free_slots_and_never_touch_booked_ones(stor
     scheduling = Scheduling(store.uow, clock=lambda: SUNDAY_BEFORE)
     unit = "SE2321000016-U001"
     day = TimeslotQuery(MONDAY, MONDAY)
-    eight, half_past = [v.timeslot for v in scheduling.available_timeslots(unit, day)][:2]
-    booked = scheduling.make_appointment(unit, CITIZEN, TOLVAN, eight.id)
-    group = next(v.timeslot for v in scheduling.available_timeslots(unit, TimeslotQuery(MONDAY, MONDAY + timedelta(2)))
-                 if v.time_type.code == "GRUPP")
+    eight, half_past = [v.timeslot for v in scheduling.search.available_timeslots(unit, day)][:2]
+    booked = scheduling.booking.make_appointment(unit, CITIZEN, TOLVAN, eight.id)
+    monday = TimeslotQuery(MONDAY, MONDAY + timedelta(2))
+    group = next(v.timeslot for v in scheduling.search.available_timeslots(unit, monday) if v.time_type.code == "GRUPP")
 
     summary = apply_config(store, small(tmp_path, start="09:00", capacity=6), today=MONDAY)
     # 08:00 and 08:30 go on five weekdays; 08:00 on Monday is booked and stays.
@@ -176,7 +177,7 @@ def test_edited_opening_hours_update_free_slots_and_never_touch_booked_ones(stor
     with store.uow() as uow:
         assert uow.timeslots.get(eight.id) is not None and uow.timeslots.get(half_past.id) is None
         assert uow.timeslots.get(group.id).capacity == 6  # type: ignore[union-attr]
-    view = scheduling.get_appointment(unit, TOLVAN, booked.id)
+    view = scheduling.reading.get_appointment(unit, TOLVAN, booked.id)
     assert view is not None and view.slot.timeslot.id == eight.id
     assert not apply_config(store, small(tmp_path, start="09:00", capacity=6), today=MONDAY).changed
 
@@ -204,6 +205,10 @@ def test_slots_before_the_day_applied_are_left_alone(store: Store, tmp_path: Pat
         (lambda s: s + '\n[[time_type]]\ncode = "BESOK"\nname = "igen"\n', "defined twice"),
         (lambda s: s.replace('name = "Besök"', 'name = "Besök"\nbooking_notice = "soon"'), "booking_notice"),
         (lambda s: s + '\n[[time_type.rule]]\nprocess = "BOKNING"\n', "NYBOKNING"),
+        (
+            lambda s: s.replace('name = "Besök"', 'name = "Besök"\n[time_type.limits]\nper_month = 1'),
+            "time_type[0].limits: unknown limit(s) 'per_month'",
+        ),
     ],
 )
 def test_mistakes_are_reported_with_their_place(tmp_path: Path, edit: Any, message: str) -> None:
@@ -211,6 +216,23 @@ def test_mistakes_are_reported_with_their_place(tmp_path: Path, edit: Any, messa
     with pytest.raises(ConfigError) as info:
         load_config(write(tmp_path, text))
     assert message in str(info.value)
+
+
+def test_time_type_limits_load_from_the_file_and_reloading_changes_nothing(store: Store, tmp_path: Path) -> None:
+    text = SMALL.replace("{start}", "08:00").replace("{capacity}", "4")
+    text = text.replace('name = "Besök"', 'name = "Besök"\n[time_type.limits]\nonce_per_days = 30')
+    config = load_config(write(tmp_path, text))
+    assert config.time_types["BESOK"].limits == BookingLimits(once_per_days=30)
+    assert config.time_types["GRUPP"].limits == BookingLimits()
+    apply_config(store, write(tmp_path, text), today=MONDAY)
+    with store.uow() as uow:
+        assert uow.time_types.get("SE2321000016-U001", "BESOK").limits.once_per_days == 30  # type: ignore[union-attr]
+    before = dump(store)
+    assert not apply_config(store, write(tmp_path, text), today=MONDAY).changed
+    assert dump(store) == before
+    for bad, message in (("0", "at least"), ('"30"', "expected an integer")):
+        with pytest.raises(ConfigError, match=message):
+            load_config(write(tmp_path, text.replace("once_per_days = 30", f"once_per_days = {bad}")))
 
 
 def test_an_invalid_file_changes_nothing(store: Store, tmp_path: Path) -> None:
@@ -245,28 +267,28 @@ def test_propose_confirm_withdraw_and_assign(db_url: str, store: Store, capsys: 
     now = datetime.now(STOCKHOLM)
     scheduling = Scheduling(store.uow)
     window = TimeslotQuery(now.date() + timedelta(days=3), now.date() + timedelta(days=20))
-    first, second = scheduling.available_timeslots(NORR, window)[:2]
+    first, second = scheduling.search.available_timeslots(NORR, window)[:2]
 
     assert run("propose", "--unit", NORR.lower(), "--person", "19121212-1212",
                "--timeslot", str(first.timeslot.id), "--db", db_url) == 0
     appointment_id = uuid.UUID(capsys.readouterr().out.strip())
-    view = scheduling.get_appointment(NORR, TOLVAN, appointment_id)
+    view = scheduling.reading.get_appointment(NORR, TOLVAN, appointment_id)
     assert view is not None and view.appointment.status is AppointmentStatus.PRELIMINARY
-    scheduling.confirm_appointment(NORR, CITIZEN, TOLVAN, appointment_id)
+    scheduling.confirmation.confirm_appointment(NORR, CITIZEN, TOLVAN, appointment_id)
 
     assert run("withdraw", "--timeslot", str(second.timeslot.id), "--db", db_url) == 0
-    assert second.timeslot.id not in {v.timeslot.id for v in scheduling.available_timeslots(NORR, window)}
+    assert second.timeslot.id not in {v.timeslot.id for v in scheduling.search.available_timeslots(NORR, window)}
     capsys.readouterr()
     assert run("propose", "--unit", NORR, "--person", "191212121212", "--timeslot", str(second.timeslot.id),
                "--db", db_url) == 1
     assert "REQUESTED_TIME_IS_NO_LONGER_AVAILABLE" in capsys.readouterr().err
 
     hidden = TimeslotQuery(window.start_date, window.end_date, time_type_code="ATERBESOK", person_id=TOLVAN)
-    assert scheduling.available_timeslots(NORR, hidden) == []
+    assert scheduling.search.available_timeslots(NORR, hidden) == []
     assert run("assign", "--unit", NORR, "--person", "191212121212", "--time-type", "ATERBESOK",
                "--priority", "2", "--db", db_url) == 0
     assert capsys.readouterr().out.strip() == f"assigned ATERBESOK at {NORR} to 19121212**** (priority 2)"
-    assert scheduling.available_timeslots(NORR, hidden)
+    assert scheduling.search.available_timeslots(NORR, hidden)
     assert run("assign", "--unit", NORR, "--person", "191212121212", "--time-type", "NOPE", "--db", db_url) == 1
 
 

@@ -91,7 +91,7 @@ class World:
         return slot
 
     def book(self, slot: Timeslot, person: PersonId = TOLVAN, facility: str = NORR) -> Appointment:
-        return self.scheduling.make_appointment(facility, CITIZEN, person, slot.id, None, None)
+        return self.scheduling.booking.make_appointment(facility, CITIZEN, person, slot.id, None, None)
 
     def stored_slot(self, slot_id: uuid.UUID) -> Timeslot:
         return self.db.data.timeslots[slot_id]

@@ -1,4 +1,4 @@
-"""GetAvailableTimeslots / GetAvailableDates rules (CONTRACTS.md §3.6, §3.7, §6.6)."""
+"""GetAvailableTimeslots / GetAvailableDates rules (TKB 2.0 §7.6, §7.7: never a passed slot)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def offered(world: World, logical_address: str = NORR, **filters: object) -> lis
         end_date=filters.pop("end_date", TODAY + timedelta(days=14)),  # type: ignore[arg-type]
         **filters,  # type: ignore[arg-type]
     )
-    return [v.timeslot.id for v in world.scheduling.available_timeslots(logical_address, query)]
+    return [v.timeslot.id for v in world.scheduling.search.available_timeslots(logical_address, query)]
 
 
 def test_free_slots_are_offered_ordered_by_start(world: World) -> None:
@@ -35,7 +35,7 @@ def test_free_slots_are_offered_ordered_by_start(world: World) -> None:
 
 def test_view_carries_time_type_facility_and_practitioners(world: World) -> None:
     world.slot(world.at(1, 10), practitioners=(DOCTOR,))
-    (view,) = world.scheduling.available_timeslots(NORR, TimeslotQuery(TODAY, TODAY + timedelta(3)))
+    (view,) = world.scheduling.search.available_timeslots(NORR, TimeslotQuery(TODAY, TODAY + timedelta(3)))
     assert view.time_type.code == "LAKARBESOK"
     assert view.facility.hsa_id == NORR
     assert [p.hsa_id for p in view.practitioners] == [DOCTOR]
@@ -117,7 +117,7 @@ def test_only_the_addressed_units_slots_are_offered(world: World) -> None:
 def test_logical_address_is_case_insensitive(world: World) -> None:
     slot = world.slot(world.at(1, 10))
     assert offered(world, NORR.lower()) == [slot.id]
-    assert world.scheduling.facility(f" {NORR.lower()} ").hsa_id == NORR
+    assert world.scheduling.reading.facility(f" {NORR.lower()} ").hsa_id == NORR
 
 
 def test_unknown_logical_address_is_unknown_facility(world: World) -> None:
@@ -193,7 +193,7 @@ def test_rebooking_requires_the_citizens_own_appointment(world: World, who: obje
 
 def test_rebooking_a_cancelled_appointment_is_error(world: World) -> None:
     original = world.book(world.slot(world.at(2, 10)))
-    world.scheduling.cancel_appointment(NORR, CITIZEN, TOLVAN, original.id)
+    world.scheduling.cancellation.cancel_appointment(NORR, CITIZEN, TOLVAN, original.id)
     with pytest.raises(DomainError) as info:
         offered(world, original_appointment_id=original.id, person_id=TOLVAN)
     assert info.value.code is ResultCode.ERROR
@@ -214,7 +214,7 @@ def test_available_dates_count_per_date_time_type_and_practitioners(world: World
     world.slot(world.at(1, 11), practitioners=(DOCTOR,))
     world.slot(world.at(1, 12), code="SSKBESOK", practitioners=(NURSE,))
     world.slot(world.at(2, 10), practitioners=(DOCTOR,))
-    dates = world.scheduling.available_dates(NORR, TimeslotQuery(TODAY, TODAY + timedelta(days=7)))
+    dates = world.scheduling.search.available_dates(NORR, TimeslotQuery(TODAY, TODAY + timedelta(days=7)))
     summary = [(d.date, d.time_type.code, [p.hsa_id for p in d.practitioners], d.no_of_timeslots) for d in dates]
     assert summary == [
         (TODAY + timedelta(1), "LAKARBESOK", [DOCTOR], 2),
@@ -227,7 +227,7 @@ def test_reads_do_not_take_the_write_lock(world: World) -> None:
     world.slot(world.at(1, 10))
     world.db.units.clear()
     offered(world)
-    world.scheduling.appointments(NORR, TOLVAN)
+    world.scheduling.reading.appointments(NORR, TOLVAN)
     assert world.db.units and not any(u.write for u in world.db.units)
 
 
@@ -241,7 +241,7 @@ def test_search_uses_one_unit_of_work(world: World) -> None:
 
 def test_dates_are_swedish_dates(world: World) -> None:
     slot = world.slot(world.at(1, 0, 30))  # 23:30 UTC the day before
-    (d,) = world.scheduling.available_dates(NORR, TimeslotQuery(TODAY, TODAY + timedelta(days=2)))
+    (d,) = world.scheduling.search.available_dates(NORR, TimeslotQuery(TODAY, TODAY + timedelta(days=2)))
     assert d.date == TODAY + timedelta(days=1) == slot.start.date()
     assert isinstance(d.date, date)
 
@@ -249,5 +249,5 @@ def test_dates_are_swedish_dates(world: World) -> None:
 def test_extreme_dates_from_the_wire_do_not_overflow(world: World) -> None:
     slot = world.slot(world.at(1, 10))
     assert offered(world, start_date=date.min, end_date=date.max) == [slot.id]
-    views = world.scheduling.appointments(NORR, TOLVAN, from_date=date.min, to_date=date.max)
+    views = world.scheduling.reading.appointments(NORR, TOLVAN, from_date=date.min, to_date=date.max)
     assert views == []

@@ -1,4 +1,4 @@
-"""CancelAppointment rules: one test per rule and per ResultCode (CONTRACTS.md §3.1)."""
+"""CancelAppointment rules: one test per rule and per ResultCode (TKB 2.0 §7.1, §3.7.4)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from riv_scheduling.domain import (
 def cancel(
     world: World, appointment_id: uuid.UUID, person: PersonId = TOLVAN, logical_address: str = NORR
 ) -> Appointment:
-    return world.scheduling.cancel_appointment(
+    return world.scheduling.cancellation.cancel_appointment(
         logical_address, CITIZEN, person, appointment_id, "Frisk", Code("A1", "1.2.3", "Frisk")
     )
 
@@ -45,7 +45,7 @@ def test_cancelling_frees_the_slot_at_once(world: World) -> None:
     assert world.stored(appointment.id).state is AppointmentState.CANCELLED
     assert world.stored_slot(slot.id).booked == 0
     query = TimeslotQuery(NOW.date(), NOW.date() + timedelta(days=7))
-    assert [v.timeslot.id for v in world.scheduling.available_timeslots(NORR, query)] == [slot.id]
+    assert [v.timeslot.id for v in world.scheduling.search.available_timeslots(NORR, query)] == [slot.id]
     assert world.book(slot, person=OTHER).is_active
 
 
@@ -73,7 +73,7 @@ def test_cancelled_appointment_is_already_canceled(world: World) -> None:
 
 def test_replaced_appointment_is_already_updated(world: World) -> None:
     appointment = world.book(world.slot(world.at(3, 10)))
-    world.scheduling.update_appointment(NORR, CITIZEN, TOLVAN, appointment.id, world.slot(world.at(4, 10)).id)
+    world.scheduling.rebooking.update_appointment(NORR, CITIZEN, TOLVAN, appointment.id, world.slot(world.at(4, 10)).id)
     assert refused(world, appointment.id) is ResultCode.APPOINTMENT_IS_ALREADY_UPDATED
 
 

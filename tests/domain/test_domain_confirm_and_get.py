@@ -1,4 +1,4 @@
-"""ConfirmAppointment (§3.2), GetAppointment (§3.3) and GetAppointments (§3.4)."""
+"""ConfirmAppointment (TKB 2.0 §7.2), GetAppointment (§7.3) and GetAppointments (§7.4)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from riv_scheduling.domain import (
 
 def confirm_refused(world: World, appointment_id: uuid.UUID, person: PersonId = TOLVAN) -> ResultCode:
     with pytest.raises(DomainError) as info:
-        world.scheduling.confirm_appointment(NORR, CITIZEN, person, appointment_id)
+        world.scheduling.confirmation.confirm_appointment(NORR, CITIZEN, person, appointment_id)
     return info.value.code
 
 
@@ -27,7 +27,7 @@ def test_confirming_a_preliminary_appointment_makes_it_confirmed(world: World) -
     proposal = world.setup.propose_appointment(NORR, TOLVAN, world.slot(world.at(2, 10)).id)
     assert proposal.status is AppointmentStatus.PRELIMINARY
     world.now = NOW + timedelta(hours=1)
-    confirmed = world.scheduling.confirm_appointment(NORR, CITIZEN, TOLVAN, proposal.id)
+    confirmed = world.scheduling.confirmation.confirm_appointment(NORR, CITIZEN, TOLVAN, proposal.id)
     assert (confirmed.status, confirmed.updated_at) == (AppointmentStatus.CONFIRMED, world.now)
     assert world.stored(proposal.id).status is AppointmentStatus.CONFIRMED
 
@@ -55,7 +55,7 @@ def test_started_appointment_is_too_late_to_confirm(world: World) -> None:
 
 def test_cancelled_appointment_cannot_be_confirmed(world: World) -> None:
     proposal = world.setup.propose_appointment(NORR, TOLVAN, world.slot(world.at(2, 10)).id)
-    world.scheduling.cancel_appointment(NORR, CITIZEN, TOLVAN, proposal.id)
+    world.scheduling.cancellation.cancel_appointment(NORR, CITIZEN, TOLVAN, proposal.id)
     assert confirm_refused(world, proposal.id) is ResultCode.CONFIRM_IS_NOT_ALLOWED
 
 
@@ -65,7 +65,7 @@ def test_cancelled_appointment_cannot_be_confirmed(world: World) -> None:
 def test_get_appointment_returns_the_appointment_with_its_slot(world: World) -> None:
     slot = world.slot(world.at(2, 10), practitioners=(DOCTOR,))
     appointment = world.book(slot)
-    view = world.scheduling.get_appointment(NORR.lower(), TOLVAN, appointment.id)
+    view = world.scheduling.reading.get_appointment(NORR.lower(), TOLVAN, appointment.id)
     assert view is not None
     assert view.appointment == appointment
     assert view.slot.timeslot.id == slot.id
@@ -76,31 +76,32 @@ def test_get_appointment_returns_the_appointment_with_its_slot(world: World) -> 
 
 def test_get_appointment_hides_other_persons_appointments(world: World) -> None:
     appointment = world.book(world.slot(world.at(2, 10)))
-    assert world.scheduling.get_appointment(NORR, OTHER, appointment.id) is None
+    assert world.scheduling.reading.get_appointment(NORR, OTHER, appointment.id) is None
 
 
 def test_get_appointment_hides_other_units_appointments(world: World) -> None:
     appointment = world.book(world.slot(world.at(2, 10)))
-    assert world.scheduling.get_appointment(SODER, TOLVAN, appointment.id) is None
+    assert world.scheduling.reading.get_appointment(SODER, TOLVAN, appointment.id) is None
 
 
 def test_get_appointment_of_unknown_id_is_none(world: World) -> None:
-    assert world.scheduling.get_appointment(NORR, TOLVAN, uuid.uuid4()) is None
+    assert world.scheduling.reading.get_appointment(NORR, TOLVAN, uuid.uuid4()) is None
 
 
 def test_cancelled_and_replaced_appointments_are_not_shown(world: World) -> None:
     cancelled = world.book(world.slot(world.at(2, 10)))
-    world.scheduling.cancel_appointment(NORR, CITIZEN, TOLVAN, cancelled.id)
+    world.scheduling.cancellation.cancel_appointment(NORR, CITIZEN, TOLVAN, cancelled.id)
     replaced = world.book(world.slot(world.at(3, 10)))
-    new = world.scheduling.update_appointment(NORR, CITIZEN, TOLVAN, replaced.id, world.slot(world.at(4, 10)).id)
-    assert world.scheduling.get_appointment(NORR, TOLVAN, cancelled.id) is None
-    assert world.scheduling.get_appointment(NORR, TOLVAN, replaced.id) is None
-    assert world.scheduling.get_appointment(NORR, TOLVAN, new.id) is not None
+    target = world.slot(world.at(4, 10))
+    new = world.scheduling.rebooking.update_appointment(NORR, CITIZEN, TOLVAN, replaced.id, target.id)
+    assert world.scheduling.reading.get_appointment(NORR, TOLVAN, cancelled.id) is None
+    assert world.scheduling.reading.get_appointment(NORR, TOLVAN, replaced.id) is None
+    assert world.scheduling.reading.get_appointment(NORR, TOLVAN, new.id) is not None
 
 
 def test_get_appointment_at_unknown_unit_is_unknown_facility(world: World) -> None:
     with pytest.raises(UnknownHealthcareFacility):
-        world.scheduling.get_appointment("SE2321000016-XXXX", TOLVAN, uuid.uuid4())
+        world.scheduling.reading.get_appointment("SE2321000016-XXXX", TOLVAN, uuid.uuid4())
 
 
 # -- GetAppointments -----------------------------------------------------------------------
@@ -110,10 +111,10 @@ def test_appointments_lists_the_persons_active_ones_ordered_by_start(world: Worl
     late = world.book(world.slot(world.at(5, 10)))
     early = world.book(world.slot(world.at(2, 10)))
     cancelled = world.book(world.slot(world.at(3, 10)))
-    world.scheduling.cancel_appointment(NORR, CITIZEN, TOLVAN, cancelled.id)
+    world.scheduling.cancellation.cancel_appointment(NORR, CITIZEN, TOLVAN, cancelled.id)
     world.book(world.slot(world.at(4, 10)), person=OTHER)
     world.book(world.slot(world.at(4, 10), facility=SODER), facility=SODER)
-    ids = [v.appointment.id for v in world.scheduling.appointments(NORR, TOLVAN)]
+    ids = [v.appointment.id for v in world.scheduling.reading.appointments(NORR, TOLVAN)]
     assert ids == [early.id, late.id]
 
 
@@ -123,12 +124,12 @@ def test_appointments_date_range_is_inclusive_swedish_dates(world: World) -> Non
     evening = world.book(world.slot(world.at(3, 23, 30), code="SSKBESOK"))
     world.book(world.slot(world.at(4, 10)))
     day = NOW.date() + timedelta(days=3)
-    views = world.scheduling.appointments(NORR, TOLVAN, from_date=day, to_date=day)
+    views = world.scheduling.reading.appointments(NORR, TOLVAN, from_date=day, to_date=day)
     assert [v.appointment.id for v in views] == [midnight.id, evening.id]
 
 
 def test_appointments_filter_on_time_type(world: World) -> None:
     world.book(world.slot(world.at(2, 10)))
     nurse = world.book(world.slot(world.at(3, 10), code="SSKBESOK"))
-    views = world.scheduling.appointments(NORR, TOLVAN, time_type_code="SSKBESOK")
+    views = world.scheduling.reading.appointments(NORR, TOLVAN, time_type_code="SSKBESOK")
     assert [v.appointment.id for v in views] == [nurse.id]

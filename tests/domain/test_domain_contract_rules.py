@@ -90,7 +90,7 @@ def add(world: World, start_days: int, hour: int, code: str = "LAKARBESOK", **ex
 
 def offered(world: World, **query: object) -> list[uuid.UUID]:
     q = TimeslotQuery(TODAY, TODAY + timedelta(days=14), **query)  # type: ignore[arg-type]
-    return [v.timeslot.id for v in world.scheduling.available_timeslots(NORR, q)]
+    return [v.timeslot.id for v in world.scheduling.search.available_timeslots(NORR, q)]
 
 
 def refused(call: object, *args: object, **kwargs: object) -> DomainError:
@@ -138,7 +138,7 @@ def test_assignment_allows_one_upcoming_appointment_of_its_time_type(world: Worl
     assert refused(world.book, second).code is ResultCode.APPOINTMENT_IS_NOT_ALLOWED
     # Rebooking the invited appointment is still possible (the original's time type decides).
     assert offered(world, person_id=TOLVAN, original_appointment_id=appointment.id) == [second.id]
-    world.scheduling.cancel_appointment(NORR, CITIZEN, TOLVAN, appointment.id)
+    world.scheduling.cancellation.cancel_appointment(NORR, CITIZEN, TOLVAN, appointment.id)
     assert world.book(second).status is AppointmentStatus.CONFIRMED
 
 
@@ -173,7 +173,7 @@ def test_assignment_priority_is_used_when_the_request_gives_none(world: World) -
 
 def test_mandatory_reason_text_missing_on_make_is_error_naming_it(world: World) -> None:
     slot = add(world, 1, 10, "REGLER")
-    error = refused(world.scheduling.make_appointment, NORR, CITIZEN, TOLVAN, slot.id, "  ", None)
+    error = refused(world.scheduling.booking.make_appointment, NORR, CITIZEN, TOLVAN, slot.id, "  ", None)
     assert error.code is ResultCode.ERROR and "reasonText" in error.text
     assert world.stored_slot(slot.id).booked == 0
 
@@ -181,41 +181,42 @@ def test_mandatory_reason_text_missing_on_make_is_error_naming_it(world: World) 
 def test_reason_code_outside_the_rules_codes_is_error(world: World) -> None:
     slot = add(world, 1, 10, "REGLER")
     wrong = Code("ANNAT", "demo:orsak")
-    error = refused(world.scheduling.make_appointment, NORR, CITIZEN, TOLVAN, slot.id, "Ont", wrong)
+    error = refused(world.scheduling.booking.make_appointment, NORR, CITIZEN, TOLVAN, slot.id, "Ont", wrong)
     assert error.code is ResultCode.ERROR and "ANNAT" in error.text
 
 
 def test_reason_code_matches_on_code_and_code_system_not_display_name(world: World) -> None:
     slot = add(world, 1, 10, "REGLER")
-    code = Code(REASON.code, REASON.code_system)  # no displayName (CONTRACTS.md §8 #10)
-    made = world.scheduling.make_appointment(NORR, CITIZEN, TOLVAN, slot.id, "Ont", code)
+    code = Code(REASON.code, REASON.code_system)  # no displayName: 0..1 in core:CVType
+    made = world.scheduling.booking.make_appointment(NORR, CITIZEN, TOLVAN, slot.id, "Ont", code)
     assert made.new_reason_code == code
 
 
 def test_mandatory_reason_on_update_and_cancel(world: World) -> None:
     slot, target = add(world, 1, 10, "REGLER"), add(world, 2, 10, "REGLER")
-    made = world.scheduling.make_appointment(NORR, CITIZEN, TOLVAN, slot.id, "Ont", None)
-    error = refused(world.scheduling.update_appointment, NORR, CITIZEN, TOLVAN, made.id, target.id)
+    made = world.scheduling.booking.make_appointment(NORR, CITIZEN, TOLVAN, slot.id, "Ont", None)
+    error = refused(world.scheduling.rebooking.update_appointment, NORR, CITIZEN, TOLVAN, made.id, target.id)
     assert error.code is ResultCode.ERROR and "reasonText" in error.text
-    error = refused(world.scheduling.cancel_appointment, NORR, CITIZEN, TOLVAN, made.id, "Frisk")
+    error = refused(world.scheduling.cancellation.cancel_appointment, NORR, CITIZEN, TOLVAN, made.id, "Frisk")
     assert error.code is ResultCode.ERROR and "reasonCode" in error.text
-    cancelled = world.scheduling.cancel_appointment(NORR, CITIZEN, TOLVAN, made.id, None, REASON)
+    cancelled = world.scheduling.cancellation.cancel_appointment(NORR, CITIZEN, TOLVAN, made.id, None, REASON)
     assert cancelled.cancel_reason_code == REASON
 
 
 def test_unsupported_reason_is_ignored(world: World) -> None:
     slot = add(world, 1, 10, "TYST")
-    made = world.scheduling.make_appointment(NORR, CITIZEN, TOLVAN, slot.id, "Ont", REASON)
+    made = world.scheduling.booking.make_appointment(NORR, CITIZEN, TOLVAN, slot.id, "Ont", REASON)
     assert (made.new_reason_text, made.new_reason_code) == (None, None)
     slot2, target = add(world, 2, 10, "REGLER"), add(world, 3, 10, "REGLER")
-    made = world.scheduling.make_appointment(NORR, CITIZEN, TOLVAN, slot2.id, "Ont", None)
-    new = world.scheduling.update_appointment(NORR, CITIZEN, TOLVAN, made.id, target.id, "Flytt", REASON)
+    made = world.scheduling.booking.make_appointment(NORR, CITIZEN, TOLVAN, slot2.id, "Ont", None)
+    new = world.scheduling.rebooking.update_appointment(NORR, CITIZEN, TOLVAN, made.id, target.id, "Flytt", REASON)
     assert (new.update_reason_text, new.update_reason_code) == ("Flytt", None)
 
 
 def test_no_rule_for_the_flow_means_no_requirements(world: World) -> None:
     slot = add(world, 1, 10)
-    assert world.scheduling.make_appointment(NORR, CITIZEN, TOLVAN, slot.id, None, REASON).new_reason_code == REASON
+    booked = world.scheduling.booking.make_appointment(NORR, CITIZEN, TOLVAN, slot.id, None, REASON)
+    assert booked.new_reason_code == REASON
 
 
 def test_time_type_allows_at_most_one_rule_per_process() -> None:
@@ -274,7 +275,7 @@ def test_same_person_twice_in_a_group_slot_is_already_occupied(world: World) -> 
 
 def test_team_slot_lists_all_its_practitioners(world: World) -> None:
     slot = add(world, 1, 10, "TEAM", practitioner_ids=(DOCTOR, NURSE))
-    (view,) = world.scheduling.available_timeslots(NORR, TimeslotQuery(TODAY, TODAY + timedelta(days=3)))
+    (view,) = world.scheduling.search.available_timeslots(NORR, TimeslotQuery(TODAY, TODAY + timedelta(days=3)))
     assert view.timeslot.id == slot.id
     assert [p.hsa_id for p in view.practitioners] == [DOCTOR, NURSE]
     assert view.time_type.healthcare_team is True
@@ -286,16 +287,17 @@ def test_team_slot_lists_all_its_practitioners(world: World) -> None:
 
 def test_confirm_is_not_allowed_when_the_time_type_forbids_it(world: World) -> None:
     proposal = world.setup.propose_appointment(NORR, TOLVAN, add(world, 2, 10, "EJBEKRAFTA").id)
-    error = refused(world.scheduling.confirm_appointment, NORR, CITIZEN, TOLVAN, proposal.id)
+    error = refused(world.scheduling.confirmation.confirm_appointment, NORR, CITIZEN, TOLVAN, proposal.id)
     assert error.code is ResultCode.CONFIRM_IS_NOT_ALLOWED
 
 
 def test_too_late_to_confirm_within_the_confirm_notice(world: World) -> None:
     late = world.setup.propose_appointment(NORR, TOLVAN, add(world, 0, 20, "BEKRAFTA24").id)
-    error = refused(world.scheduling.confirm_appointment, NORR, CITIZEN, TOLVAN, late.id)
+    error = refused(world.scheduling.confirmation.confirm_appointment, NORR, CITIZEN, TOLVAN, late.id)
     assert error.code is ResultCode.TOO_LATE_TO_CONFIRM_APPOINTMENT
     early = world.setup.propose_appointment(NORR, TOLVAN, add(world, 3, 10, "BEKRAFTA24").id)
-    assert world.scheduling.confirm_appointment(NORR, CITIZEN, TOLVAN, early.id).status is AppointmentStatus.CONFIRMED
+    confirmed = world.scheduling.confirmation.confirm_appointment(NORR, CITIZEN, TOLVAN, early.id)
+    assert confirmed.status is AppointmentStatus.CONFIRMED
 
 
 def test_clinic_proposal_of_a_withdrawn_slot_is_no_longer_available(world: World) -> None:
@@ -314,7 +316,7 @@ def test_video_appointment_gets_a_unique_meeting_link_and_the_time_types_texts(w
     (ref_a,), (ref_b,) = a.references, b.references
     assert ref_a.link.startswith("https://video.example.invalid/m/") and ref_a.link != ref_b.link  # type: ignore[union-attr]
     assert a.information == (Information("Öppna länken i tid"),)
-    view = world.scheduling.get_appointment(NORR, TOLVAN, a.id)
+    view = world.scheduling.reading.get_appointment(NORR, TOLVAN, a.id)
     assert view is not None and view.appointment.references == a.references
     assert world.book(add(world, 2, 10)).references == ()
 
@@ -334,7 +336,7 @@ def test_rebooking_keeps_related_appointments_and_the_original_resources(world: 
     assert offered(world, person_id=TOLVAN, original_appointment_id=proposal.id) == [same_room.id]
     assert other_room.id in offered(world)
     world.now = NOW - timedelta(days=1)  # outside LAKARBESOK's 24 h update notice
-    new = world.scheduling.update_appointment(NORR, CITIZEN, TOLVAN, proposal.id, same_room.id)
+    new = world.scheduling.rebooking.update_appointment(NORR, CITIZEN, TOLVAN, proposal.id, same_room.id)
     assert new.related_appointment_ids == (related,)
 
 
@@ -346,16 +348,16 @@ def test_within_care_guarantee_is_judged_at_search_time(world: World) -> None:
         uow.facilities.save(replace(uow.facilities.get(NORR), care_guarantee_days=3))  # type: ignore[arg-type]
         uow.commit()
     inside, outside = add(world, 3, 10), add(world, 4, 10)
-    views = world.scheduling.available_timeslots(NORR, TimeslotQuery(TODAY, TODAY + timedelta(days=7)))
+    views = world.scheduling.search.available_timeslots(NORR, TimeslotQuery(TODAY, TODAY + timedelta(days=7)))
     assert {v.timeslot.id: v.within_care_guarantee for v in views} == {inside.id: True, outside.id: False}
     world.now = NOW + timedelta(days=1)
-    views = world.scheduling.available_timeslots(NORR, TimeslotQuery(TODAY, TODAY + timedelta(days=7)))
+    views = world.scheduling.search.available_timeslots(NORR, TimeslotQuery(TODAY, TODAY + timedelta(days=7)))
     assert {v.within_care_guarantee for v in views} == {True}
 
 
 def test_without_a_care_guarantee_the_flag_is_absent(world: World) -> None:
     add(world, 1, 10)
-    (view,) = world.scheduling.available_timeslots(NORR, TimeslotQuery(TODAY, TODAY + timedelta(days=7)))
+    (view,) = world.scheduling.search.available_timeslots(NORR, TimeslotQuery(TODAY, TODAY + timedelta(days=7)))
     assert view.within_care_guarantee is None
 
 
@@ -369,7 +371,7 @@ def test_available_dates_once_per_time_type_practitioner_and_resource(world: Wor
     add(world, 1, 12, practitioner_ids=(NURSE,))
     add(world, 1, 13, "TEAM", practitioner_ids=(DOCTOR, NURSE))
     add(world, 1, 14, "PROVTAGNING", resources=(room,))
-    dates = world.scheduling.available_dates(NORR, TimeslotQuery(TODAY, TODAY + timedelta(days=3)))
+    dates = world.scheduling.search.available_dates(NORR, TimeslotQuery(TODAY, TODAY + timedelta(days=3)))
     day = TODAY + timedelta(days=1)
     assert [
         (d.date, d.time_type.code, d.practitioner.hsa_id if d.practitioner else None, d.resource, d.no_of_timeslots)
@@ -380,7 +382,7 @@ def test_available_dates_once_per_time_type_practitioner_and_resource(world: Wor
         (day, "PROVTAGNING", None, room, 1),
         (day, "TEAM", None, None, 1),
     ]
-    (team,) = world.scheduling.available_dates(
+    (team,) = world.scheduling.search.available_dates(
         NORR, TimeslotQuery(TODAY, TODAY + timedelta(days=3), time_type_code="TEAM", practitioner_hsa_id=NURSE)
     )
     assert team.practitioner is not None and team.practitioner.hsa_id == NURSE
@@ -394,31 +396,32 @@ def codes(types: list[TimeType]) -> list[str]:
 
 
 def test_time_types_list_protected_ones_without_a_person_and_only_assigned_ones_with(world: World) -> None:
-    everything = codes(world.scheduling.time_types(NORR))
+    everything = codes(world.scheduling.search.time_types(NORR))
     assert "SKYDDAD" in everything and "STOPPAD" not in everything
-    assert "SKYDDAD" not in codes(world.scheduling.time_types(NORR, person_id=TOLVAN))
+    assert "SKYDDAD" not in codes(world.scheduling.search.time_types(NORR, person_id=TOLVAN))
     world.setup.assign_time_type(NORR, TOLVAN, "SKYDDAD")
-    assert "SKYDDAD" in codes(world.scheduling.time_types(NORR, person_id=TOLVAN))
+    assert "SKYDDAD" in codes(world.scheduling.search.time_types(NORR, person_id=TOLVAN))
 
 
 def test_time_types_filtered_by_care_service_and_practitioner(world: World) -> None:
-    assert codes(world.scheduling.time_types(NORR, healthcare_service_code="33879002")) == ["FYSISKT"]
+    assert codes(world.scheduling.search.time_types(NORR, healthcare_service_code="33879002")) == ["FYSISKT"]
     add(world, 1, 10, "SSKBESOK", practitioner_ids=(NURSE,))
     add(world, 1, 11, "TEAM", practitioner_ids=(DOCTOR, NURSE))
-    assert codes(world.scheduling.time_types(NORR, practitioner_hsa_id=NURSE.lower())) == ["SSKBESOK", "TEAM"]
-    assert world.scheduling.time_types(NORR, practitioner_hsa_id="SE-NOBODY") == []
-    video = next(t for t in world.scheduling.time_types(NORR) if t.code == "VIDEO")
+    assert codes(world.scheduling.search.time_types(NORR, practitioner_hsa_id=NURSE.lower())) == ["SSKBESOK", "TEAM"]
+    assert world.scheduling.search.time_types(NORR, practitioner_hsa_id="SE-NOBODY") == []
+    video = next(t for t in world.scheduling.search.time_types(NORR) if t.code == "VIDEO")
     assert video.healthcare_services == (CONSULTATION,) and video.care_contact_code == VIDEO
 
 
 def test_practitioners_are_those_with_free_slots_of_the_time_type_or_service(world: World) -> None:
-    assert {p.hsa_id for p in world.scheduling.practitioners(NORR)} == {DOCTOR, NURSE}
+    assert {p.hsa_id for p in world.scheduling.search.practitioners(NORR)} == {DOCTOR, NURSE}
     add(world, 1, 10, "VIDEO", practitioner_ids=(DOCTOR,))
     add(world, 1, 11, "SSKBESOK", practitioner_ids=(NURSE,))
-    assert [p.hsa_id for p in world.scheduling.practitioners(NORR, time_type_code="VIDEO")] == [DOCTOR]
-    assert [p.hsa_id for p in world.scheduling.practitioners(NORR, healthcare_service_code="11429006")] == [DOCTOR]
-    assert world.scheduling.practitioners(NORR, time_type_code="SKYDDAD") == []
-    error = refused(world.scheduling.practitioners, NORR, time_type_code="VIDEO", healthcare_service_code="1")
+    assert [p.hsa_id for p in world.scheduling.search.practitioners(NORR, time_type_code="VIDEO")] == [DOCTOR]
+    by_service = world.scheduling.search.practitioners(NORR, healthcare_service_code="11429006")
+    assert [p.hsa_id for p in by_service] == [DOCTOR]
+    assert world.scheduling.search.practitioners(NORR, time_type_code="SKYDDAD") == []
+    error = refused(world.scheduling.search.practitioners, NORR, time_type_code="VIDEO", healthcare_service_code="1")
     assert error.code is ResultCode.ERROR
 
 
@@ -427,7 +430,7 @@ def test_practitioners_for_rebooking_are_the_originals(world: World) -> None:
     add(world, 2, 10, "SSKBESOK", practitioner_ids=(NURSE,))
     add(world, 2, 11, "SSKBESOK", practitioner_ids=(DOCTOR,))
     appointment = world.book(mine)
-    found = world.scheduling.practitioners(NORR, person_id=TOLVAN, original_appointment_id=appointment.id)
+    found = world.scheduling.search.practitioners(NORR, person_id=TOLVAN, original_appointment_id=appointment.id)
     assert [p.hsa_id for p in found] == [NURSE]
 
 
@@ -437,7 +440,7 @@ def test_facility_details_carry_texts_and_conditions(world: World) -> None:
         texts = {"information": (Information("Välkommen"),), "condition_to_confirm": (Information("Jag intygar"),)}
         uow.facilities.save(replace(facility, **texts))  # type: ignore[arg-type]
         uow.commit()
-    details = world.scheduling.facility_details(NORR.lower())
+    details = world.scheduling.reading.facility_details(NORR.lower())
     assert details.information == (Information("Välkommen"),)
     assert details.condition_to_confirm == (Information("Jag intygar"),)
 
@@ -447,15 +450,15 @@ def test_facilities_answer_for_related_units_that_offer_the_care(world: World) -
     world.setup.add_facility(virtual)
 
     def hsa(**kw: object) -> list[str]:
-        return [f.hsa_id for f in world.scheduling.facilities_for("se2321000016-virt", **kw)]  # type: ignore[arg-type]
+        return [f.hsa_id for f in world.scheduling.search.facilities_for("se2321000016-virt", **kw)]  # type: ignore[arg-type]
 
     assert hsa() == [NORR, SODER]  # the virtual unit offers nothing itself
     assert hsa(time_type_code="FYSISKT") == [NORR, SODER]
     assert hsa(time_type_code="VIDEO") == [NORR]
     assert hsa(healthcare_service_code="33879002") == [NORR, SODER]
     assert hsa(time_type_code="STOPPAD") == []
-    assert [f.hsa_id for f in world.scheduling.facilities_for(NORR)] == [NORR]  # no related units
-    error = refused(world.scheduling.facilities_for, NORR, time_type_code="VIDEO", healthcare_service_code="1")
+    assert [f.hsa_id for f in world.scheduling.search.facilities_for(NORR)] == [NORR]  # no related units
+    error = refused(world.scheduling.search.facilities_for, NORR, time_type_code="VIDEO", healthcare_service_code="1")
     assert error.code is ResultCode.ERROR
 
 
@@ -465,10 +468,10 @@ def test_facilities_for_rebooking_offer_only_the_originals_unit_with_update_allo
         uow.commit()
     physical = world.book(add(world, 1, 10, "FYSISKT"))
     sample = world.book(add(world, 1, 11, "PROVTAGNING"))
-    found = world.scheduling.facilities_for(NORR, original_appointment_id=physical.id, person_id=TOLVAN)
+    found = world.scheduling.search.facilities_for(NORR, original_appointment_id=physical.id, person_id=TOLVAN)
     assert [f.hsa_id for f in found] == [NORR]  # UpdateAppointment stays within the unit: SODER is not offered
-    assert world.scheduling.facilities_for(NORR, original_appointment_id=sample.id, person_id=TOLVAN) == []
-    error = refused(world.scheduling.facilities_for, NORR, original_appointment_id=physical.id)
+    assert world.scheduling.search.facilities_for(NORR, original_appointment_id=sample.id, person_id=TOLVAN) == []
+    error = refused(world.scheduling.search.facilities_for, NORR, original_appointment_id=physical.id)
     assert error.code is ResultCode.ERROR  # needs the person
 
 

@@ -33,12 +33,13 @@ def test_booked_counts_always_match_active_appointments(steps: list) -> None:
         person: PersonId = PEOPLE[who]
         try:
             if op == "make":
-                made.append(world.scheduling.make_appointment(NORR, CITIZEN, person, slots[s].id))
+                made.append(world.scheduling.booking.make_appointment(NORR, CITIZEN, person, slots[s].id))
             elif made and op == "update":
                 target = made[a % len(made)]
-                made.append(world.scheduling.update_appointment(NORR, CITIZEN, person, target.id, slots[s].id))
+                rebooking = world.scheduling.rebooking
+                made.append(rebooking.update_appointment(NORR, CITIZEN, person, target.id, slots[s].id))
             elif made:
-                world.scheduling.cancel_appointment(NORR, CITIZEN, person, made[a % len(made)].id)
+                world.scheduling.cancellation.cancel_appointment(NORR, CITIZEN, person, made[a % len(made)].id)
         except DomainError:
             pass
         world.now += timedelta(minutes=1)

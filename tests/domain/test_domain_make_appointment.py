@@ -1,4 +1,4 @@
-"""MakeAppointment rules: one test per rule and per ResultCode (CONTRACTS.md §3.11)."""
+"""MakeAppointment rules: one test per rule and per ResultCode (TKB 2.0 §7.11, §3.7.2)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from riv_scheduling.domain import (
 
 def refused(world: World, slot_id: object, person: PersonId = TOLVAN) -> ResultCode:
     with pytest.raises(DomainError) as info:
-        world.scheduling.make_appointment(NORR, CITIZEN, person, slot_id, None, None)  # type: ignore[arg-type]
+        world.scheduling.booking.make_appointment(NORR, CITIZEN, person, slot_id, None, None)  # type: ignore[arg-type]
     assert "191212121212" not in info.value.text and "198112289874" not in info.value.text
     return info.value.code
 
@@ -32,7 +32,7 @@ def refused(world: World, slot_id: object, person: PersonId = TOLVAN) -> ResultC
 def test_booking_a_free_slot_creates_a_confirmed_active_appointment(world: World) -> None:
     slot = world.slot(world.at(1, 10))
     reason = Code("R1", "1.2.752.129.2.2.3.1", "Förkylning")
-    appointment = world.scheduling.make_appointment(NORR, CITIZEN, TOLVAN, slot.id, "Hosta", reason)
+    appointment = world.scheduling.booking.make_appointment(NORR, CITIZEN, TOLVAN, slot.id, "Hosta", reason)
     assert appointment.status is AppointmentStatus.CONFIRMED
     assert appointment.state is AppointmentState.ACTIVE
     assert (appointment.timeslot_id, appointment.facility_hsa_id) == (slot.id, NORR)
@@ -44,14 +44,14 @@ def test_booking_a_free_slot_creates_a_confirmed_active_appointment(world: World
 
 def test_logical_address_is_matched_case_insensitively(world: World) -> None:
     slot = world.slot(world.at(1, 10))
-    appointment = world.scheduling.make_appointment(NORR.lower(), CITIZEN, TOLVAN, slot.id)
+    appointment = world.scheduling.booking.make_appointment(NORR.lower(), CITIZEN, TOLVAN, slot.id)
     assert appointment.facility_hsa_id == NORR
 
 
 def test_unknown_logical_address_is_unknown_facility(world: World) -> None:
     slot = world.slot(world.at(1, 10))
     with pytest.raises(UnknownHealthcareFacility):
-        world.scheduling.make_appointment("SE2321000016-XXXX", CITIZEN, TOLVAN, slot.id)
+        world.scheduling.booking.make_appointment("SE2321000016-XXXX", CITIZEN, TOLVAN, slot.id)
 
 
 def test_unknown_timeslot_is_error(world: World) -> None:
@@ -92,7 +92,7 @@ def test_booking_notice_counts_real_time_across_dst(world: World) -> None:
     appointment = world.book(slot)
     world.now = datetime(2025, 3, 29, 12, 30, tzinfo=STOCKHOLM)
     with pytest.raises(DomainError) as info:  # 22.5 real hours < 24 h cancel notice
-        world.scheduling.cancel_appointment(NORR, CITIZEN, TOLVAN, appointment.id)
+        world.scheduling.cancellation.cancel_appointment(NORR, CITIZEN, TOLVAN, appointment.id)
     assert info.value.code is ResultCode.TOO_LATE_TO_CANCEL_APPOINTMENT
 
 
@@ -128,7 +128,7 @@ def test_appointment_at_another_unit_does_not_occupy(world: World) -> None:
 
 def test_cancelled_appointment_does_not_occupy(world: World) -> None:
     first = world.book(world.slot(world.at(1, 10)))
-    world.scheduling.cancel_appointment(NORR, CITIZEN, TOLVAN, first.id)
+    world.scheduling.cancellation.cancel_appointment(NORR, CITIZEN, TOLVAN, first.id)
     assert world.book(world.slot(world.at(1, 10, 10), code="SSKBESOK")).is_active
 
 

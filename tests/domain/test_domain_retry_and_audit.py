@@ -25,15 +25,15 @@ GUARDIAN = Actor(PERSONNUMMER_OID, "198112289874", "116154003")
 
 
 def make(world: World, slot_id: uuid.UUID, person=TOLVAN):  # type: ignore[no-untyped-def]
-    return world.scheduling.make_appointment(NORR, CITIZEN, person, slot_id, consumer=CONSUMER)
+    return world.scheduling.booking.make_appointment(NORR, CITIZEN, person, slot_id, consumer=CONSUMER)
 
 
 def update(world: World, original: uuid.UUID, slot_id: uuid.UUID, person=TOLVAN):  # type: ignore[no-untyped-def]
-    return world.scheduling.update_appointment(NORR, CITIZEN, person, original, slot_id, consumer=CONSUMER)
+    return world.scheduling.rebooking.update_appointment(NORR, CITIZEN, person, original, slot_id, consumer=CONSUMER)
 
 
 def cancel(world: World, appointment_id: uuid.UUID, person=TOLVAN):  # type: ignore[no-untyped-def]
-    return world.scheduling.cancel_appointment(NORR, CITIZEN, person, appointment_id, consumer=CONSUMER)
+    return world.scheduling.cancellation.cancel_appointment(NORR, CITIZEN, person, appointment_id, consumer=CONSUMER)
 
 
 def code_of(call) -> ResultCode:  # type: ignore[no-untyped-def]
@@ -147,7 +147,7 @@ def test_every_change_takes_the_persons_lock_first(world: World) -> None:
 
 def test_a_change_is_recorded_with_consumer_actor_unit_ids_and_time(world: World) -> None:
     slot = world.slot(world.at(3, 10))
-    appointment = world.scheduling.make_appointment(NORR, GUARDIAN, TOLVAN, slot.id, consumer=CONSUMER)
+    appointment = world.scheduling.booking.make_appointment(NORR, GUARDIAN, TOLVAN, slot.id, consumer=CONSUMER)
     [event] = world.db.data.audit
     assert (event.at, event.interaction, event.action, event.result_code) == (
         NOW, "MakeAppointment", AuditAction.MADE, ResultCode.OK
@@ -181,7 +181,7 @@ def test_refusals_of_update_cancel_and_confirm_are_recorded(world: World) -> Non
     target = world.slot(world.at(4, 10)).id
     assert code_of(lambda: update(world, unknown, target)) is ResultCode.APPOINTMENT_DOES_NOT_EXIST
     assert code_of(lambda: cancel(world, unknown)) is ResultCode.APPOINTMENT_DOES_NOT_EXIST
-    assert code_of(lambda: world.scheduling.confirm_appointment(NORR, CITIZEN, TOLVAN, unknown)) is (
+    assert code_of(lambda: world.scheduling.confirmation.confirm_appointment(NORR, CITIZEN, TOLVAN, unknown)) is (
         ResultCode.APPOINTMENT_DOES_NOT_EXIST
     )
     assert [(e.interaction, e.action.value, e.appointment_id) for e in world.db.data.audit] == [
@@ -193,7 +193,7 @@ def test_refusals_of_update_cancel_and_confirm_are_recorded(world: World) -> Non
 
 def test_an_unknown_unit_is_a_fault_not_an_audit_event(world: World) -> None:
     with pytest.raises(UnknownHealthcareFacility):
-        world.scheduling.make_appointment("SE2321000016-NONE", CITIZEN, TOLVAN, uuid.uuid4())
+        world.scheduling.booking.make_appointment("SE2321000016-NONE", CITIZEN, TOLVAN, uuid.uuid4())
     assert world.db.data.audit == []
 
 
@@ -222,14 +222,15 @@ def test_the_trail_of_an_appointment_follows_rebookings_both_ways(world: World) 
 
 def test_confirmation_is_recorded(world: World) -> None:
     appointment = make(world, world.slot(world.at(3, 10)).id)
-    assert code_of(lambda: world.scheduling.confirm_appointment(NORR, CITIZEN, TOLVAN, appointment.id)) is (
+    confirmation = world.scheduling.confirmation
+    assert code_of(lambda: confirmation.confirm_appointment(NORR, CITIZEN, TOLVAN, appointment.id)) is (
         ResultCode.APPOINTMENT_IS_ALREADY_CONFIRMED
     )
     assert actions(world) == [("made", "OK"), ("refused", "APPOINTMENT_IS_ALREADY_CONFIRMED")]
 
 
 def test_text_lines_mask_identity_numbers_unless_asked(world: World) -> None:
-    world.scheduling.make_appointment(SODER, GUARDIAN, TOLVAN, world.slot(world.at(3, 10), facility=SODER).id)
+    world.scheduling.booking.make_appointment(SODER, GUARDIAN, TOLVAN, world.slot(world.at(3, 10), facility=SODER).id)
     event = world.db.data.audit[0]
     masked, shown = event.line(), event.line(show_identity=True)
     assert "191212121212" not in masked and "198112289874" not in masked

@@ -39,17 +39,17 @@ def test_facility_ids_are_unique_case_insensitively(world: World) -> None:
 
 
 def test_facilities_are_listed(world: World) -> None:
-    assert [f.hsa_id for f in world.scheduling.facilities()] == [NORR, "SE2321000016-C3D4"]
+    assert [f.hsa_id for f in world.scheduling.reading.facilities()] == [NORR, "SE2321000016-C3D4"]
 
 
 def test_time_types_for_new_booking_include_protected_but_not_closed_ones(world: World) -> None:
-    codes = {t.code for t in world.scheduling.time_types(NORR)}
+    codes = {t.code for t in world.scheduling.search.time_types(NORR)}
     assert codes == {t.code for t in TIME_TYPES} - {"STOPPAD"}
 
 
 def test_practitioners_of_the_unit_are_listed(world: World) -> None:
-    assert [p.hsa_id for p in world.scheduling.practitioners(NORR)] == ["SE2321000016-N003", DOCTOR]
-    assert world.scheduling.practitioners("SE2321000016-C3D4") == []
+    assert [p.hsa_id for p in world.scheduling.search.practitioners(NORR)] == ["SE2321000016-N003", DOCTOR]
+    assert world.scheduling.search.practitioners("SE2321000016-C3D4") == []
 
 
 def test_practitioner_is_reused_by_case_insensitive_hsa_id(world: World) -> None:

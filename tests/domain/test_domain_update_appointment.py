@@ -1,4 +1,4 @@
-"""UpdateAppointment rules: one test per rule and per ResultCode (CONTRACTS.md §3.12)."""
+"""UpdateAppointment rules: one test per rule and per ResultCode (TKB 2.0 §7.12, §3.7.3)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def rebook(
     person: PersonId = TOLVAN,
     logical_address: str = NORR,
 ) -> Appointment:
-    return world.scheduling.update_appointment(
+    return world.scheduling.rebooking.update_appointment(
         logical_address, CITIZEN, person, original.id, slot_id, "Krock", Code("U1", "1.2.3", "Annat")
     )
 
@@ -42,7 +42,7 @@ def refused(world: World, original: Appointment, slot_id: uuid.UUID, **kw: objec
 
 @pytest.fixture
 def booked(world: World) -> Appointment:
-    return world.scheduling.make_appointment(
+    return world.scheduling.booking.make_appointment(
         NORR, CITIZEN, TOLVAN, world.slot(world.at(3, 10)).id, "Hosta", Code("R1", "1.2.3", "Hosta")
     )
 
@@ -92,7 +92,7 @@ def test_appointment_at_another_unit_does_not_exist(world: World, booked: Appoin
 
 
 def test_cancelled_original_is_already_canceled(world: World, booked: Appointment) -> None:
-    world.scheduling.cancel_appointment(NORR, CITIZEN, TOLVAN, booked.id)
+    world.scheduling.cancellation.cancel_appointment(NORR, CITIZEN, TOLVAN, booked.id)
     code = refused(world, booked, world.slot(world.at(4, 10)).id)
     assert code is ResultCode.APPOINTMENT_IS_ALREADY_CANCELED
 

@@ -93,7 +93,7 @@ def test_no_identity_number_in_any_log_line(captured: io.StringIO, tmp_path: Pat
         def broken(*args: object, **kwargs: object) -> object:
             raise RuntimeError(f"lookup failed for {ALL_IDS[0]} / {ALL_IDS[0][2:]}")
 
-        p.scheduling.appointments = broken  # type: ignore[method-assign]
+        p.scheduling.reading.appointments = broken  # type: ignore[method-assign]
         code, text = fault_of(*p.call("GetAppointments", pnr=ALL_IDS[0]))
         assert code.endswith(":Server") and ALL_IDS[0] not in text
 

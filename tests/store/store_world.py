@@ -107,7 +107,7 @@ def race_make_appointment(url: str, slot_id: str, extension: str, barrier: Any, 
         person = PersonId(PERSONNUMMER_OID, extension)
         barrier.wait(timeout=60)
         try:
-            scheduling.make_appointment(NORR, CITIZEN, person, uuid.UUID(slot_id))
+            scheduling.booking.make_appointment(NORR, CITIZEN, person, uuid.UUID(slot_id))
             results.put("OK")
         except DomainError as e:
             results.put(e.code.value)
@@ -124,7 +124,8 @@ def race_same_person(url: str, slot_id: str, extension: str, barrier: Any, resul
         scheduling = Scheduling(store.uow, clock=fixed_clock)
         barrier.wait(timeout=60)
         try:
-            scheduling.make_appointment(NORR, CITIZEN, PersonId(PERSONNUMMER_OID, extension), uuid.UUID(slot_id))
+            person = PersonId(PERSONNUMMER_OID, extension)
+            scheduling.booking.make_appointment(NORR, CITIZEN, person, uuid.UUID(slot_id))
             results.put("OK")
         except DomainError as e:
             results.put(e.code.value)
@@ -159,17 +160,18 @@ def churn(
             op = rng.choices(("make", "update", "cancel"), weights=(45, 35, 20))[0]
             try:
                 if op == "make":
-                    scheduling.make_appointment(NORR, CITIZEN, person, target)
+                    scheduling.booking.make_appointment(NORR, CITIZEN, person, target)
                 else:
-                    held = scheduling.appointments(NORR, person)
+                    held = scheduling.reading.appointments(NORR, person)
                     if not held:
                         op = "make"
-                        scheduling.make_appointment(NORR, CITIZEN, person, target)
+                        scheduling.booking.make_appointment(NORR, CITIZEN, person, target)
                     elif op == "update":
                         original = rng.choice(held).appointment.id
-                        scheduling.update_appointment(NORR, CITIZEN, person, original, target)
+                        scheduling.rebooking.update_appointment(NORR, CITIZEN, person, original, target)
                     else:
-                        scheduling.cancel_appointment(NORR, CITIZEN, person, rng.choice(held).appointment.id)
+                        cancelled = rng.choice(held).appointment.id
+                        scheduling.cancellation.cancel_appointment(NORR, CITIZEN, person, cancelled)
                 result = f"{op} OK"
             except DomainError as e:
                 result = f"{op} {e.code.value}"

@@ -26,7 +26,7 @@ def test_failure_mid_update_changes_nothing(
 ) -> None:
     old_slot = add_slot(setup, at(3, 10))
     new_slot = add_slot(setup, at(4, 10))
-    original = scheduling.make_appointment(NORR, CITIZEN, TOLVAN, old_slot.id)
+    original = scheduling.booking.make_appointment(NORR, CITIZEN, TOLVAN, old_slot.id)
     before = snapshot(store)
 
     def fail(self: AppointmentRepo, appointment: object) -> None:
@@ -35,7 +35,7 @@ def test_failure_mid_update_changes_nothing(
     # save() runs last: after the new slot is reserved, the old released and the new row inserted.
     monkeypatch.setattr(AppointmentRepo, "save", fail)
     with pytest.raises(Boom):
-        scheduling.update_appointment(NORR, CITIZEN, TOLVAN, original.id, new_slot.id)
+        scheduling.rebooking.update_appointment(NORR, CITIZEN, TOLVAN, original.id, new_slot.id)
     monkeypatch.undo()
 
     assert snapshot(store) == before
@@ -44,18 +44,19 @@ def test_failure_mid_update_changes_nothing(
         assert uow.timeslots.get(new_slot.id).booked == 0  # type: ignore[union-attr]
         assert uow.appointments.get(original.id).state is AppointmentState.ACTIVE  # type: ignore[union-attr]
     # and the rebooking still works afterwards
-    assert scheduling.update_appointment(NORR, CITIZEN, TOLVAN, original.id, new_slot.id).timeslot_id == new_slot.id
+    rebooked = scheduling.rebooking.update_appointment(NORR, CITIZEN, TOLVAN, original.id, new_slot.id)
+    assert rebooked.timeslot_id == new_slot.id
 
 
 def test_failure_mid_cancel_keeps_the_booking(
     store: Store, setup: ClinicSetup, scheduling: Scheduling, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     slot = add_slot(setup, at(3, 10))
-    appointment = scheduling.make_appointment(NORR, CITIZEN, TOLVAN, slot.id)
+    appointment = scheduling.booking.make_appointment(NORR, CITIZEN, TOLVAN, slot.id)
     before = snapshot(store)
     monkeypatch.setattr(AppointmentRepo, "save", lambda self, a: (_ for _ in ()).throw(Boom()))
     with pytest.raises(Boom):
-        scheduling.cancel_appointment(NORR, CITIZEN, TOLVAN, appointment.id)
+        scheduling.cancellation.cancel_appointment(NORR, CITIZEN, TOLVAN, appointment.id)
     assert snapshot(store) == before
 
 
@@ -65,6 +66,6 @@ def test_failure_after_reserving_in_make_leaves_the_slot_free(
     slot = add_slot(setup, at(3, 10))
     monkeypatch.setattr(AppointmentRepo, "add", lambda self, a: (_ for _ in ()).throw(Boom()))
     with pytest.raises(Boom):
-        scheduling.make_appointment(NORR, CITIZEN, TOLVAN, slot.id)
+        scheduling.booking.make_appointment(NORR, CITIZEN, TOLVAN, slot.id)
     with store.uow() as uow:
         assert uow.timeslots.get(slot.id).booked == 0  # type: ignore[union-attr]

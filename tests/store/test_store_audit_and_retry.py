@@ -50,7 +50,7 @@ def test_the_change_and_its_event_are_one_transaction(
     slot = add_slot(setup, at(3, 10))
     monkeypatch.setattr(AuditRepo, "append", lambda self, e: (_ for _ in ()).throw(RuntimeError("audit down")))
     with pytest.raises(RuntimeError):
-        scheduling.make_appointment(NORR, CITIZEN, TOLVAN, slot.id)
+        scheduling.booking.make_appointment(NORR, CITIZEN, TOLVAN, slot.id)
     monkeypatch.undo()
     assert count(store, "SELECT count(*) FROM appointment") == 0
     assert count(store, "SELECT booked FROM timeslot") == 0
@@ -59,9 +59,9 @@ def test_the_change_and_its_event_are_one_transaction(
 
 def test_a_refusal_is_recorded_in_its_own_transaction(store: Store, setup: ClinicSetup, scheduling: Scheduling) -> None:
     slot = add_slot(setup, at(3, 10))
-    scheduling.make_appointment(NORR, CITIZEN, OTHER, slot.id, consumer=CONSUMER)
+    scheduling.booking.make_appointment(NORR, CITIZEN, OTHER, slot.id, consumer=CONSUMER)
     with pytest.raises(DomainError):
-        scheduling.make_appointment(NORR, CITIZEN, TOLVAN, slot.id, consumer=CONSUMER)
+        scheduling.booking.make_appointment(NORR, CITIZEN, TOLVAN, slot.id, consumer=CONSUMER)
     [refusal] = AuditTrail(store.uow).for_person(TOLVAN)
     assert (refusal.action, refusal.result_code, refusal.consumer_hsa_id, refusal.timeslot_id) == (
         AuditAction.REFUSED, ResultCode.REQUESTED_TIME_IS_ALREADY_RESERVED, CONSUMER, slot.id
@@ -71,7 +71,7 @@ def test_a_refusal_is_recorded_in_its_own_transaction(store: Store, setup: Clini
 
 def test_an_ok_is_committed_before_the_call_returns(store: Store, db_url: str, setup: ClinicSetup) -> None:
     slot = add_slot(setup, at(3, 10))
-    appointment = Scheduling(store.uow, clock=fixed_clock).make_appointment(NORR, CITIZEN, TOLVAN, slot.id)
+    appointment = Scheduling(store.uow, clock=fixed_clock).booking.make_appointment(NORR, CITIZEN, TOLVAN, slot.id)
     other = open_store(db_url)  # another engine, another connection: sees only what is committed
     try:
         with other.uow() as uow:
@@ -84,12 +84,12 @@ def test_an_ok_is_committed_before_the_call_returns(store: Store, db_url: str, s
 
 def test_retries_through_the_store(store: Store, setup: ClinicSetup, scheduling: Scheduling) -> None:
     first, second = add_slot(setup, at(3, 10)), add_slot(setup, at(4, 10))
-    made = scheduling.make_appointment(NORR, CITIZEN, TOLVAN, first.id)
-    assert scheduling.make_appointment(NORR, CITIZEN, TOLVAN, first.id).id == made.id
-    new = scheduling.update_appointment(NORR, CITIZEN, TOLVAN, made.id, second.id)
-    assert scheduling.update_appointment(NORR, CITIZEN, TOLVAN, made.id, second.id).id == new.id
-    scheduling.cancel_appointment(NORR, CITIZEN, TOLVAN, new.id)
-    assert scheduling.cancel_appointment(NORR, CITIZEN, TOLVAN, new.id).id == new.id
+    made = scheduling.booking.make_appointment(NORR, CITIZEN, TOLVAN, first.id)
+    assert scheduling.booking.make_appointment(NORR, CITIZEN, TOLVAN, first.id).id == made.id
+    new = scheduling.rebooking.update_appointment(NORR, CITIZEN, TOLVAN, made.id, second.id)
+    assert scheduling.rebooking.update_appointment(NORR, CITIZEN, TOLVAN, made.id, second.id).id == new.id
+    scheduling.cancellation.cancel_appointment(NORR, CITIZEN, TOLVAN, new.id)
+    assert scheduling.cancellation.cancel_appointment(NORR, CITIZEN, TOLVAN, new.id).id == new.id
     assert count(store, "SELECT count(*) FROM appointment") == 2
     assert count(store, "SELECT sum(booked) FROM timeslot") == 0
     trail = AuditTrail(store.uow).for_appointment(new.id)
@@ -104,11 +104,12 @@ def test_cli_audit_prints_the_chain_masked_unless_asked(
     capsys: pytest.CaptureFixture[str],
     cli: Callable[[list[str]], int],
 ) -> None:
-    a = scheduling.make_appointment(NORR, CITIZEN, TOLVAN, add_slot(setup, at(3, 10)).id, consumer=CONSUMER)
-    b = scheduling.update_appointment(NORR, CITIZEN, TOLVAN, a.id, add_slot(setup, at(4, 10)).id, consumer=CONSUMER)
+    a = scheduling.booking.make_appointment(NORR, CITIZEN, TOLVAN, add_slot(setup, at(3, 10)).id, consumer=CONSUMER)
+    target = add_slot(setup, at(4, 10))
+    b = scheduling.rebooking.update_appointment(NORR, CITIZEN, TOLVAN, a.id, target.id, consumer=CONSUMER)
     with pytest.raises(DomainError):
-        scheduling.cancel_appointment(NORR, CITIZEN, OTHER, b.id)
-    scheduling.cancel_appointment(NORR, CITIZEN, TOLVAN, b.id, consumer=CONSUMER)
+        scheduling.cancellation.cancel_appointment(NORR, CITIZEN, OTHER, b.id)
+    scheduling.cancellation.cancel_appointment(NORR, CITIZEN, TOLVAN, b.id, consumer=CONSUMER)
     capsys.readouterr()
     assert cli(["audit", "--appointment", str(a.id), "--db", db_url]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -132,7 +133,7 @@ def book(
 ) -> None:
     barrier.wait()
     try:
-        scheduling.make_appointment(NORR, CITIZEN, person, slot_id)  # type: ignore[arg-type]
+        scheduling.booking.make_appointment(NORR, CITIZEN, person, slot_id)  # type: ignore[arg-type]
         out.append("OK")
     except DomainError as e:
         out.append(e.code.value)

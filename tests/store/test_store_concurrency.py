@@ -35,7 +35,7 @@ def test_twenty_threads_racing_for_one_slot_book_it_once(store: Store, setup: Cl
     def attempt(n: int) -> None:
         barrier.wait()
         try:
-            scheduling.make_appointment(NORR, CITIZEN, person_no(n), slot.id)
+            scheduling.booking.make_appointment(NORR, CITIZEN, person_no(n), slot.id)
             result = "OK"
         except DomainError as e:
             result = e.code.value
@@ -63,7 +63,7 @@ def test_twenty_threads_booking_different_slots_all_succeed(store: Store, setup:
     def attempt(n: int) -> None:
         barrier.wait()
         try:
-            scheduling.make_appointment(NORR, CITIZEN, person_no(n), setup_slots[n].id)
+            scheduling.booking.make_appointment(NORR, CITIZEN, person_no(n), setup_slots[n].id)
         except BaseException as e:
             errors.append(e)
 

@@ -41,7 +41,7 @@ def other(db_url: str, setup: ClinicSetup) -> Iterator[Store]:
 
 def search(store: Store) -> list[object]:
     query = TimeslotQuery(start_date=at(1, 0).date(), end_date=at(7, 0).date())
-    return list(Scheduling(store.uow, clock=fixed_clock).available_timeslots(NORR, query))
+    return list(Scheduling(store.uow, clock=fixed_clock).search.available_timeslots(NORR, query))
 
 
 def version(store: Store) -> int:

@@ -70,7 +70,7 @@ def test_facility_with_texts_guarantee_and_related_units_round_trips(store: Stor
         uow.facilities.save(full)
         uow.commit()
     scheduling = Scheduling(store.uow, clock=fixed_clock)
-    assert scheduling.facility_details(NORR.lower()) == full
+    assert scheduling.reading.facility_details(NORR.lower()) == full
 
 
 def test_time_type_with_services_rules_and_codes_round_trips_and_saves(store: Store, setup: ClinicSetup) -> None:
@@ -157,7 +157,7 @@ def test_search_is_still_few_queries_with_everything_loaded(store: Store, setup:
         add_slot(setup, at(1, hour), code="FULL")
     statements: list[str] = []
     event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-    views = Scheduling(store.uow, clock=fixed_clock).available_timeslots(
+    views = Scheduling(store.uow, clock=fixed_clock).search.available_timeslots(
         NORR, TimeslotQuery(NOW.date(), NOW.date() + timedelta(days=3))
     )
     assert len(views) == 4 and views[0].time_type == replace_hidden(FULL)
@@ -178,7 +178,7 @@ def test_group_slot_racers_get_exactly_capacity_bookings(store: Store, setup: Cl
     def attempt(n: int) -> None:
         barrier.wait()
         try:
-            scheduling.make_appointment(NORR, CITIZEN, person_no(n), slot.id)
+            scheduling.booking.make_appointment(NORR, CITIZEN, person_no(n), slot.id)
             result = "OK"
         except DomainError as e:
             result = e.code.value

@@ -28,21 +28,22 @@ def test_demo_loads_fast_with_units_time_types_staff_and_weekday_slots(store: St
 
     now = datetime(2025, 3, 9, 12, 0, tzinfo=STOCKHOLM)  # the Sunday before
     scheduling = Scheduling(store.uow, clock=lambda: now)
-    names = {f.hsa_id: f.name for f in scheduling.facilities()}
+    names = {f.hsa_id: f.name for f in scheduling.reading.facilities()}
     assert names == {"SE2321000016-A1B2": "Vårdcentralen Demo Norr", "SE2321000016-C3D4": "Vårdcentralen Demo Söder"}
     for unit in names:
-        types = {t.code: t for t in scheduling.time_types(unit.lower())}
+        types = {t.code: t for t in scheduling.search.time_types(unit.lower())}
         assert {"LAKARBESOK", "SSKBESOK", "PROVTAGNING", "VIDEOBESOK"} <= set(types)
         lakare = types["LAKARBESOK"]
         assert lakare.cancel_allowed and lakare.update_allowed
         assert lakare.cancel_notice == lakare.update_notice == timedelta(hours=24)
         assert types["PROVTAGNING"].cancel_allowed and not types["PROVTAGNING"].update_allowed
-        assert all(p.hsa_id.startswith("SE2321000016-") for p in scheduling.practitioners(unit))
-        assert len(scheduling.practitioners(unit)) >= 2
+        assert all(p.hsa_id.startswith("SE2321000016-") for p in scheduling.search.practitioners(unit))
+        assert len(scheduling.search.practitioners(unit)) >= 2
 
     rows = slot_rows(store)
     assert 1000 <= len(rows) <= 10000
-    views = scheduling.available_timeslots("SE2321000016-A1B2", TimeslotQuery(MONDAY, MONDAY + timedelta(days=27)))
+    query = TimeslotQuery(MONDAY, MONDAY + timedelta(days=27))
+    views = scheduling.search.available_timeslots("SE2321000016-A1B2", query)
     assert views
     for v in views:
         start, end = v.timeslot.start, v.timeslot.end

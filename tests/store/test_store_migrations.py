@@ -169,7 +169,8 @@ def test_workers_opening_a_new_sqlite_file_at_once_all_connect(tmp_path: Path) -
 def test_the_database_refuses_to_change_or_remove_audit_events(store: Store, how: str) -> None:
     getattr(store, how)()
     setup = build_clinic(store)
-    Scheduling(store.uow, clock=fixed_clock).make_appointment(NORR, CITIZEN, TOLVAN, add_slot(setup, at(1, 10)).id)
+    slot = add_slot(setup, at(1, 10))
+    Scheduling(store.uow, clock=fixed_clock).booking.make_appointment(NORR, CITIZEN, TOLVAN, slot.id)
     statements = ["UPDATE audit_event SET result_code = 'ERROR'", "DELETE FROM audit_event"]
     if store.engine.dialect.name == "postgresql":
         statements.append("TRUNCATE audit_event")

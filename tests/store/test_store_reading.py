@@ -44,6 +44,6 @@ def test_reading_on_postgresql_runs_without_a_transaction(pg_store: Store) -> No
 
 def test_writing_units_of_work_still_write(store: Store, setup: ClinicSetup) -> None:
     slot = add_slot(setup, at(1, 10))
-    booked = Scheduling(store.uow, clock=lambda: at(0, 9)).make_appointment(NORR, CITIZEN, TOLVAN, slot.id)
+    booked = Scheduling(store.uow, clock=lambda: at(0, 9)).booking.make_appointment(NORR, CITIZEN, TOLVAN, slot.id)
     with store.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM appointment WHERE id = :i"), {"i": str(booked.id)}).scalar() == 1

@@ -17,6 +17,7 @@ from riv_scheduling.domain import (
     Appointment,
     AppointmentState,
     AppointmentStatus,
+    BookingLimits,
     ClinicSetup,
     Code,
     HealthcareFacility,
@@ -44,6 +45,20 @@ def test_time_type_round_trip(store: Store, setup: ClinicSetup) -> None:
         assert uow.time_types.get(SODER, "X") == odd
         assert uow.time_types.get(NORR, "X") is None
         assert [t.code for t in uow.time_types.list(SODER)] == ["LAKARBESOK", "SSKBESOK", "X"]
+
+
+def test_time_type_limits_are_one_json_object_and_unknown_keys_are_ignored(store: Store, setup: ClinicSetup) -> None:
+    setup.add_time_type(SODER, TimeType("X", "Udda", True, True, timedelta(0), timedelta(0), timedelta(0)))
+    with store.engine.begin() as conn:
+        assert conn.execute(text("SELECT limits FROM time_type WHERE code = 'X'")).scalar_one() in ("{}", {})
+        conn.execute(text("UPDATE time_type SET limits = NULL WHERE code = 'X'"))  # a row from before 0004
+    with store.uow() as uow:
+        assert uow.time_types.get(SODER, "X").limits == BookingLimits()  # type: ignore[union-attr]
+    with store.engine.begin() as conn:
+        # a key a newer version wrote
+        conn.execute(text("""UPDATE time_type SET limits = '{"from_the_future": 3}' WHERE code = 'X'"""))
+    with store.uow() as uow:
+        assert uow.time_types.get(SODER, "X").limits == BookingLimits()  # type: ignore[union-attr]
 
 
 def test_practitioner_round_trip_and_case_insensitive_lookup(store: Store, setup: ClinicSetup) -> None:
@@ -161,7 +176,7 @@ def test_find_free_is_one_indexed_range_query(store: Store, setup: ClinicSetup) 
     statements: list[str] = []
     event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     scheduling = Scheduling(store.uow, clock=lambda: NOW)
-    views = scheduling.available_timeslots(NORR, TimeslotQuery(NOW.date(), NOW.date() + timedelta(days=7)))
+    views = scheduling.search.available_timeslots(NORR, TimeslotQuery(NOW.date(), NOW.date() + timedelta(days=7)))
     assert len(views) == 8 and all(v.practitioners[0].hsa_id == DOCTOR for v in views)
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) <= 5
 
@@ -187,37 +202,37 @@ def test_writes_begin_immediate_and_reads_do_not(store: Store, scheduling: Sched
     slot = add_slot(setup, at(1, 10))
     statements: list[str] = []
     event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-    scheduling.available_timeslots(NORR, TimeslotQuery(NOW.date(), NOW.date()))
+    scheduling.search.available_timeslots(NORR, TimeslotQuery(NOW.date(), NOW.date()))
     assert [s for s in statements if s.startswith("BEGIN")] == ["BEGIN"]
     statements.clear()
-    scheduling.make_appointment(NORR, CITIZEN, TOLVAN, slot.id)
+    scheduling.booking.make_appointment(NORR, CITIZEN, TOLVAN, slot.id)
     assert [s for s in statements if s.startswith("BEGIN")] == ["BEGIN IMMEDIATE"]
 
 
 def test_booking_flow_through_the_store(store: Store, scheduling: Scheduling, setup: ClinicSetup) -> None:
     first = add_slot(setup, at(2, 10), practitioners=(DOCTOR,))
     second = add_slot(setup, at(3, 10), practitioners=(DOCTOR,))
-    appointment = scheduling.make_appointment(NORR.lower(), CITIZEN, TOLVAN, first.id, "Hosta", None)
-    view = scheduling.get_appointment(NORR, TOLVAN, appointment.id)
+    appointment = scheduling.booking.make_appointment(NORR.lower(), CITIZEN, TOLVAN, first.id, "Hosta", None)
+    view = scheduling.reading.get_appointment(NORR, TOLVAN, appointment.id)
     assert view is not None and view.slot.practitioners[0].hsa_id == DOCTOR
-    assert scheduling.get_appointment(NORR, OTHER, appointment.id) is None
+    assert scheduling.reading.get_appointment(NORR, OTHER, appointment.id) is None
 
     week = (NOW.date(), NOW.date() + timedelta(days=7))
-    offered = scheduling.available_timeslots(
+    offered = scheduling.search.available_timeslots(
         NORR, TimeslotQuery(*week, original_appointment_id=appointment.id, person_id=TOLVAN)
     )
     assert [v.timeslot.id for v in offered] == [second.id]
 
-    new = scheduling.update_appointment(NORR, CITIZEN, TOLVAN, appointment.id, second.id, "Krock", None)
-    assert [v.appointment.id for v in scheduling.appointments(NORR, TOLVAN)] == [new.id]
+    new = scheduling.rebooking.update_appointment(NORR, CITIZEN, TOLVAN, appointment.id, second.id, "Krock", None)
+    assert [v.appointment.id for v in scheduling.reading.appointments(NORR, TOLVAN)] == [new.id]
     with store.uow() as uow:
         old = uow.appointments.get(appointment.id)
         assert old is not None and (old.state, old.replaced_by) == (AppointmentState.REPLACED, new.id)
         assert uow.timeslots.get(first.id).booked == 0  # type: ignore[union-attr]
 
-    scheduling.cancel_appointment(NORR, CITIZEN, TOLVAN, new.id, "Frisk", Code("A", "1.2.3", "Frisk"))
-    assert scheduling.appointments(NORR, TOLVAN) == []
-    free = scheduling.available_timeslots(NORR, TimeslotQuery(NOW.date(), NOW.date() + timedelta(days=7)))
+    scheduling.cancellation.cancel_appointment(NORR, CITIZEN, TOLVAN, new.id, "Frisk", Code("A", "1.2.3", "Frisk"))
+    assert scheduling.reading.appointments(NORR, TOLVAN) == []
+    free = scheduling.search.available_timeslots(NORR, TimeslotQuery(NOW.date(), NOW.date() + timedelta(days=7)))
     assert {v.timeslot.id for v in free} == {first.id, second.id}
 
 
@@ -254,7 +269,7 @@ def test_in_memory_sqlite_works_across_threads() -> None:
         setup.add_facility(HealthcareFacility(NORR, "Norr"))
         setup.add_time_type(NORR, SSKBESOK)
         found: list[int] = []
-        t = threading.Thread(target=lambda: found.append(len(Scheduling(store.uow).facilities())))
+        t = threading.Thread(target=lambda: found.append(len(Scheduling(store.uow).reading.facilities())))
         t.start()
         t.join()
         assert found == [1]

@@ -1,0 +1,77 @@
+"""MakeAppointment (TKB 2.0 §7.11): the citizen books a free slot."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+
+from .appointments import booking_result, new_appointment, reserve
+from .audit import AuditAction
+from .audit_trail import AuditRecord, refusals_recorded
+from .clock import Clock, stockholm_now, to_stockholm
+from .lookup import find_facility, require_valid_person, target_slot
+from .model import Actor, Appointment, AppointmentStatus, Code, PersonId
+from .policy import BookingPolicy, Flow
+from .ports import UnitOfWork
+from .retry import repeated_make
+
+log = logging.getLogger(__name__)
+
+
+class Booking:
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        clock: Clock = stockholm_now,
+        policy: BookingPolicy | None = None,
+    ) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+        self._policy = policy or BookingPolicy()
+
+    def make_appointment(
+        self,
+        logical_address: str,
+        actor: Actor,
+        person_id: PersonId,
+        timeslot_id: uuid.UUID,
+        reason_text: str | None = None,
+        reason_code: Code | None = None,
+        consumer: str | None = None,
+    ) -> Appointment:
+        """MakeAppointment: book a free slot; the appointment is confirmed at once.
+
+        A repeat (the person already holds this slot through a MakeAppointment at most
+        RETRY_WINDOW ago) returns that appointment instead of booking again. `consumer` is the
+        HSA-id of the calling system for the audit trail (None in development mode)."""
+        audit = AuditRecord("MakeAppointment", actor, person_id, consumer, timeslot_id=timeslot_id)
+        with refusals_recorded(self._uow, self._clock, audit), self._uow().writing() as uow:
+            facility = find_facility(uow, logical_address)
+            audit.facility_hsa_id = facility.hsa_id
+            require_valid_person(person_id)
+            uow.lock_person(person_id)
+            now = to_stockholm(self._clock())
+            slot = target_slot(uow, facility, timeslot_id)
+            held = repeated_make(uow, facility, person_id, slot, now)
+            if held is not None:
+                code, _ = booking_result(held)
+                uow.audit.append(audit.event(now, AuditAction.REPEATED, code, appointment_id=held.id))
+                uow.commit()
+                log.info("appointment %s: MakeAppointment repeated at %s by %r", held.id, facility.hsa_id, actor)
+                return held
+            time_type = uow.time_types.get(facility.hsa_id, slot.time_type_code)
+            time_type = self._policy.check_slot(Flow.MAKE, slot, time_type, now)
+            reason_text, reason_code = self._policy.check_person(
+                Flow.MAKE, uow, facility, person_id, slot, time_type, now, reason_text, reason_code
+            )
+            reserve(uow, slot)
+            appointment = new_appointment(
+                facility, slot, time_type, person_id, AppointmentStatus.CONFIRMED, now, reason_text, reason_code
+            )
+            uow.appointments.add(appointment)
+            code, _ = booking_result(appointment)
+            uow.audit.append(audit.event(now, AuditAction.MADE, code, appointment_id=appointment.id))
+            uow.commit()
+        log.info("appointment %s made at %s by %r for %s", appointment.id, facility.hsa_id, actor, person_id)
+        return appointment

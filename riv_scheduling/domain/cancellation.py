@@ -1,0 +1,72 @@
+"""CancelAppointment (TKB 2.0 §7.1): the citizen cancels; the slot is bookable again at once."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+
+from .audit import AuditAction
+from .audit_trail import AuditRecord, refusals_recorded
+from .clock import Clock, stockholm_now, to_stockholm
+from .lookup import existing_appointment, find_facility, require_valid_person
+from .model import Actor, Appointment, AppointmentState, Code, PersonId, Process
+from .policy import BookingPolicy, Change, check_reason
+from .ports import UnitOfWork
+from .result_codes import ResultCode
+from .retry import repeated_cancel
+
+log = logging.getLogger(__name__)
+
+
+class Cancellation:
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        clock: Clock = stockholm_now,
+        policy: BookingPolicy | None = None,
+    ) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+        self._policy = policy or BookingPolicy()
+
+    def cancel_appointment(
+        self,
+        logical_address: str,
+        actor: Actor,
+        person_id: PersonId,
+        appointment_id: uuid.UUID,
+        reason_text: str | None = None,
+        reason_code: Code | None = None,
+        consumer: str | None = None,
+    ) -> Appointment:
+        """CancelAppointment: the slot is bookable again in the same transaction.
+
+        A repeat (the person's appointment was cancelled at most RETRY_WINDOW ago) answers OK again."""
+        audit = AuditRecord("CancelAppointment", actor, person_id, consumer, appointment_id=appointment_id)
+        with refusals_recorded(self._uow, self._clock, audit), self._uow().writing() as uow:
+            facility = find_facility(uow, logical_address)
+            audit.facility_hsa_id = facility.hsa_id
+            require_valid_person(person_id)
+            uow.lock_person(person_id)
+            now = to_stockholm(self._clock())
+            cancelled = repeated_cancel(uow, facility, person_id, appointment_id, now)
+            if cancelled is not None:
+                event = audit.event(now, AuditAction.REPEATED, ResultCode.OK, timeslot_id=cancelled.timeslot_id)
+                uow.audit.append(event)
+                uow.commit()
+                log.info("appointment %s: CancelAppointment repeated at %s by %r", cancelled.id, facility.hsa_id, actor)
+                return cancelled
+            appointment, slot, time_type = existing_appointment(uow, facility, person_id, appointment_id)
+            time_type = self._policy.check_change(Change.CANCEL, slot, time_type, now)
+            reason_text, reason_code = check_reason(time_type, Process.AVBOKNING, reason_text, reason_code)
+            uow.timeslots.release(slot.id)
+            appointment.state = AppointmentState.CANCELLED
+            appointment.cancel_reason_text = reason_text
+            appointment.cancel_reason_code = reason_code
+            appointment.updated_at = now
+            uow.appointments.save(appointment)
+            uow.audit.append(audit.event(now, AuditAction.CANCELLED, ResultCode.OK, timeslot_id=slot.id))
+            uow.commit()
+        log.info("appointment %s cancelled at %s by %r", appointment.id, facility.hsa_id, actor)
+        return appointment

@@ -1,0 +1,85 @@
+"""Finding what a request names (the unit, a slot, the person's appointment), or the refusal.
+
+These are not booking rules (policy.py has those): a request that names something that is not
+there, or not the person's, is refused the same way in every flow.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from .model import Appointment, AppointmentState, HealthcareFacility, PersonId, Timeslot, TimeslotQuery, TimeType
+from .ports import UnitOfWork
+from .result_codes import (
+    NO_ORIGINAL,
+    NO_SUCH_TIMESLOT,
+    ORIGINAL_NEEDS_PERSON,
+    DomainError,
+    ResultCode,
+    UnknownHealthcareFacility,
+    invalid_person_id,
+)
+
+
+def find_facility(uow: UnitOfWork, logical_address: str) -> HealthcareFacility:
+    """The unit addressed by a LogicalAddress (case-insensitive HSA-id)."""
+    facility = uow.facilities.get(logical_address.strip())
+    if facility is None:
+        raise UnknownHealthcareFacility(logical_address)
+    return facility
+
+
+def require_valid_person(person_id: PersonId) -> None:
+    """A personnummer or samordningsnummer: 12 digits, a real date, the right check digit."""
+    reason = person_id.problem()
+    if reason is not None:
+        raise DomainError(ResultCode.ERROR, invalid_person_id(reason))
+
+
+def owned(appointment: Appointment, facility: HealthcareFacility, person_id: PersonId) -> bool:
+    """The appointment is the person's, at this unit."""
+    return appointment.facility_hsa_id == facility.hsa_id and appointment.person_id == person_id
+
+
+def target_slot(uow: UnitOfWork, facility: HealthcareFacility, timeslot_id: uuid.UUID) -> Timeslot:
+    """The slot a booking or rebooking asks for: it must exist at the addressed unit."""
+    slot = uow.timeslots.get(timeslot_id)
+    if slot is None or slot.facility_hsa_id != facility.hsa_id:
+        raise DomainError(ResultCode.ERROR, NO_SUCH_TIMESLOT)
+    return slot
+
+
+def existing_appointment(
+    uow: UnitOfWork,
+    facility: HealthcareFacility,
+    person_id: PersonId,
+    appointment_id: uuid.UUID,
+) -> tuple[Appointment, Timeslot, TimeType | None]:
+    """An active appointment to update or cancel, with its slot and time type (None when the clinic
+    has removed the time type: then nothing may be changed online), or the refusal."""
+    appointment = uow.appointments.get(appointment_id)
+    # Never reveal that the id exists for another person or unit.
+    if appointment is None or not owned(appointment, facility, person_id):
+        raise DomainError(ResultCode.APPOINTMENT_DOES_NOT_EXIST)
+    if appointment.state is AppointmentState.CANCELLED:
+        raise DomainError(ResultCode.APPOINTMENT_IS_ALREADY_CANCELED)
+    if appointment.state is AppointmentState.REPLACED:
+        raise DomainError(ResultCode.APPOINTMENT_IS_ALREADY_UPDATED)
+    slot = uow.timeslots.get(appointment.timeslot_id)
+    if slot is None:
+        raise DomainError(ResultCode.APPOINTMENT_DOES_NOT_EXIST)
+    return appointment, slot, uow.time_types.get(facility.hsa_id, slot.time_type_code)
+
+
+def find_original_slot(uow: UnitOfWork, facility: HealthcareFacility, query: TimeslotQuery) -> Timeslot:
+    """The slot of the appointment a search for rebooking names (originalAppointmentId)."""
+    not_found = DomainError(ResultCode.ERROR, NO_ORIGINAL)
+    if query.person_id is None or query.original_appointment_id is None:
+        raise DomainError(ResultCode.ERROR, ORIGINAL_NEEDS_PERSON)
+    original = uow.appointments.get(query.original_appointment_id)
+    if original is None or not owned(original, facility, query.person_id) or not original.is_active:
+        raise not_found
+    slot = uow.timeslots.get(original.timeslot_id)
+    if slot is None:
+        raise not_found
+    return slot

@@ -1,0 +1,78 @@
+"""Reading: the addressed unit (GetHealthcareFacility, TKB 2.0 §7.9) and the person's appointments
+(GetAppointment, GetAppointments, TKB 2.0 §7.3-7.4)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date
+
+from .clock import end_of_day, start_of_day, to_utc
+from .lookup import find_facility, owned, require_valid_person
+from .model import AppointmentView, HealthcareFacility, PersonId
+from .ports import UnitOfWork
+from .views import timeslot_views
+
+
+class Reading:
+    """Read-only: each method is one reading unit of work."""
+
+    def __init__(self, uow_factory: Callable[[], UnitOfWork]) -> None:
+        self._uow = uow_factory
+
+    def facility(self, logical_address: str) -> HealthcareFacility:
+        with self._uow() as uow:
+            return find_facility(uow, logical_address)
+
+    def facilities(self) -> list[HealthcareFacility]:
+        with self._uow() as uow:
+            return uow.facilities.list()
+
+    def facility_details(self, logical_address: str) -> HealthcareFacility:
+        """GetHealthcareFacility: the addressed unit with its texts and conditions to confirm."""
+        return self.facility(logical_address)
+
+    def get_appointment(
+        self, logical_address: str, person_id: PersonId, appointment_id: uuid.UUID
+    ) -> AppointmentView | None:
+        """GetAppointment: None unless the id is the person's ACTIVE appointment at this unit."""
+        with self._uow() as uow:
+            facility = find_facility(uow, logical_address)
+            require_valid_person(person_id)
+            appointment = uow.appointments.get(appointment_id)
+            if appointment is None or not owned(appointment, facility, person_id):
+                return None
+            if not appointment.is_active:
+                return None
+            slot = uow.timeslots.get(appointment.timeslot_id)
+            if slot is None:
+                return None
+            time_types = {t.code: t for t in uow.time_types.list(facility.hsa_id)}
+            views = timeslot_views(uow, facility, time_types, [slot])
+            return AppointmentView(appointment, views[0]) if views else None
+
+    def appointments(
+        self,
+        logical_address: str,
+        person_id: PersonId,
+        from_date: date | None = None,
+        to_date: date | None = None,
+        time_type_code: str | None = None,
+    ) -> list[AppointmentView]:
+        """GetAppointments: the person's ACTIVE appointments at the unit, ordered by start."""
+        with self._uow() as uow:
+            facility = find_facility(uow, logical_address)
+            require_valid_person(person_id)
+            if from_date is not None and to_date is not None and to_date < from_date:
+                return []
+            rows = uow.appointments.list_active(
+                facility.hsa_id,
+                person_id,
+                start_from=start_of_day(from_date) if from_date else None,
+                start_before=end_of_day(to_date) if to_date else None,
+            )
+            rows = [(a, s) for a, s in rows if time_type_code is None or s.time_type_code == time_type_code]
+            rows.sort(key=lambda row: (to_utc(row[1].start), str(row[0].id)))
+            time_types = {t.code: t for t in uow.time_types.list(facility.hsa_id)}
+            views = {v.timeslot.id: v for v in timeslot_views(uow, facility, time_types, [s for _, s in rows])}
+            return [AppointmentView(a, views[s.id]) for a, s in rows if s.id in views]
