@@ -4,32 +4,20 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
 
 from .appointments import booking_result, new_appointment, reserve
 from .audit import AuditAction
-from .audit_trail import AuditRecord, refusals_recorded
-from .clock import Clock, stockholm_now, to_stockholm
-from .lookup import find_facility, require_valid_person, target_slot
+from .audit_trail import AuditRecord
+from .lookup import target_slot
 from .model import Actor, Appointment, AppointmentStatus, Code, PersonId
-from .policy import BookingPolicy, Flow
-from .ports import UnitOfWork
+from .policy import Flow
 from .retry import repeated_make
+from .use_case import UseCase
 
 log = logging.getLogger(__name__)
 
 
-class Booking:
-    def __init__(
-        self,
-        uow_factory: Callable[[], UnitOfWork],
-        clock: Clock = stockholm_now,
-        policy: BookingPolicy | None = None,
-    ) -> None:
-        self._uow = uow_factory
-        self._clock = clock
-        self._policy = policy or BookingPolicy()
-
+class Booking(UseCase):
     def make_appointment(
         self,
         logical_address: str,
@@ -46,12 +34,7 @@ class Booking:
         RETRY_WINDOW ago) returns that appointment instead of booking again. `consumer` is the
         HSA-id of the calling system for the audit trail (None in development mode)."""
         audit = AuditRecord("MakeAppointment", actor, person_id, consumer, timeslot_id=timeslot_id)
-        with refusals_recorded(self._uow, self._clock, audit), self._uow().writing() as uow:
-            facility = find_facility(uow, logical_address)
-            audit.facility_hsa_id = facility.hsa_id
-            require_valid_person(person_id)
-            uow.lock_person(person_id)
-            now = to_stockholm(self._clock())
+        with self._change(logical_address, audit) as (uow, facility, now):
             slot = target_slot(uow, facility, timeslot_id)
             held = repeated_make(uow, facility, person_id, slot, now)
             if held is not None:

@@ -4,32 +4,20 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
 
 from .audit import AuditAction
-from .audit_trail import AuditRecord, refusals_recorded
-from .clock import Clock, stockholm_now, to_stockholm
-from .lookup import existing_appointment, find_facility, require_valid_person
+from .audit_trail import AuditRecord
+from .lookup import existing_appointment
 from .model import Actor, Appointment, AppointmentState, Code, PersonId, Process
-from .policy import BookingPolicy, Change, check_reason
-from .ports import UnitOfWork
+from .policy import Change, check_reason
 from .result_codes import ResultCode
 from .retry import repeated_cancel
+from .use_case import UseCase
 
 log = logging.getLogger(__name__)
 
 
-class Cancellation:
-    def __init__(
-        self,
-        uow_factory: Callable[[], UnitOfWork],
-        clock: Clock = stockholm_now,
-        policy: BookingPolicy | None = None,
-    ) -> None:
-        self._uow = uow_factory
-        self._clock = clock
-        self._policy = policy or BookingPolicy()
-
+class Cancellation(UseCase):
     def cancel_appointment(
         self,
         logical_address: str,
@@ -44,12 +32,7 @@ class Cancellation:
 
         A repeat (the person's appointment was cancelled at most RETRY_WINDOW ago) answers OK again."""
         audit = AuditRecord("CancelAppointment", actor, person_id, consumer, appointment_id=appointment_id)
-        with refusals_recorded(self._uow, self._clock, audit), self._uow().writing() as uow:
-            facility = find_facility(uow, logical_address)
-            audit.facility_hsa_id = facility.hsa_id
-            require_valid_person(person_id)
-            uow.lock_person(person_id)
-            now = to_stockholm(self._clock())
+        with self._change(logical_address, audit) as (uow, facility, now):
             cancelled = repeated_cancel(uow, facility, person_id, appointment_id, now)
             if cancelled is not None:
                 event = audit.event(now, AuditAction.REPEATED, ResultCode.OK, timeslot_id=cancelled.timeslot_id)

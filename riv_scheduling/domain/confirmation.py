@@ -4,31 +4,19 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
 
 from .audit import AuditAction
-from .audit_trail import AuditRecord, refusals_recorded
-from .clock import Clock, stockholm_now, to_stockholm
-from .lookup import find_facility, owned, require_valid_person
+from .audit_trail import AuditRecord
+from .lookup import owned
 from .model import Actor, Appointment, AppointmentStatus, PersonId
-from .policy import BookingPolicy, Change
-from .ports import UnitOfWork
+from .policy import Change
 from .result_codes import NOT_ACTIVE_TO_CONFIRM, DomainError, ResultCode
+from .use_case import UseCase
 
 log = logging.getLogger(__name__)
 
 
-class Confirmation:
-    def __init__(
-        self,
-        uow_factory: Callable[[], UnitOfWork],
-        clock: Clock = stockholm_now,
-        policy: BookingPolicy | None = None,
-    ) -> None:
-        self._uow = uow_factory
-        self._clock = clock
-        self._policy = policy or BookingPolicy()
-
+class Confirmation(UseCase):
     def confirm_appointment(
         self,
         logical_address: str,
@@ -39,12 +27,7 @@ class Confirmation:
     ) -> Appointment:
         """ConfirmAppointment: preliminary -> confirmed (flow 4)."""
         audit = AuditRecord("ConfirmAppointment", actor, person_id, consumer, appointment_id=appointment_id)
-        with refusals_recorded(self._uow, self._clock, audit), self._uow().writing() as uow:
-            facility = find_facility(uow, logical_address)
-            audit.facility_hsa_id = facility.hsa_id
-            require_valid_person(person_id)
-            uow.lock_person(person_id)
-            now = to_stockholm(self._clock())
+        with self._change(logical_address, audit) as (uow, facility, now):
             appointment = uow.appointments.get(appointment_id)
             if appointment is None or not owned(appointment, facility, person_id):
                 raise DomainError(ResultCode.APPOINTMENT_DOES_NOT_EXIST)

@@ -4,33 +4,21 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
 
 from .appointments import booking_result, replacement, reserve
 from .audit import AuditAction
-from .audit_trail import AuditRecord, refusals_recorded
-from .clock import Clock, stockholm_now, to_stockholm
-from .lookup import existing_appointment, find_facility, require_valid_person, target_slot
+from .audit_trail import AuditRecord
+from .lookup import existing_appointment, target_slot
 from .model import Actor, Appointment, AppointmentState, Code, PersonId
-from .policy import BookingPolicy, Change, Flow
-from .ports import UnitOfWork
+from .policy import Change, Flow
 from .result_codes import SAME_TIMESLOT, DomainError, ResultCode
 from .retry import repeated_update
+from .use_case import UseCase
 
 log = logging.getLogger(__name__)
 
 
-class Rebooking:
-    def __init__(
-        self,
-        uow_factory: Callable[[], UnitOfWork],
-        clock: Clock = stockholm_now,
-        policy: BookingPolicy | None = None,
-    ) -> None:
-        self._uow = uow_factory
-        self._clock = clock
-        self._policy = policy or BookingPolicy()
-
+class Rebooking(UseCase):
     def update_appointment(
         self,
         logical_address: str,
@@ -52,12 +40,7 @@ class Rebooking:
             "UpdateAppointment", actor, person_id, consumer,
             appointment_id=original_appointment_id, timeslot_id=timeslot_id,
         )
-        with refusals_recorded(self._uow, self._clock, audit), self._uow().writing() as uow:
-            facility = find_facility(uow, logical_address)
-            audit.facility_hsa_id = facility.hsa_id
-            require_valid_person(person_id)
-            uow.lock_person(person_id)
-            now = to_stockholm(self._clock())
+        with self._change(logical_address, audit) as (uow, facility, now):
             repeated = repeated_update(uow, facility, person_id, original_appointment_id, timeslot_id, now)
             if repeated is not None:
                 code, _ = booking_result(repeated)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date
 
-from .clock import Clock, end_of_day, local_date, start_of_day, stockholm_now, to_stockholm, to_utc
+from .clock import end_of_day, local_date, start_of_day, to_stockholm, to_utc
 from .lookup import find_facility, find_original_slot, require_valid_person
 from .model import (
     Appointment,
@@ -28,9 +28,10 @@ from .model import (
     TimeslotView,
     TimeType,
 )
-from .policy import BookingPolicy, usable_assignments
+from .policy import usable_assignments
 from .ports import UnitOfWork
 from .result_codes import BOTH_CODES, END_BEFORE_START, DomainError, ResultCode
+from .use_case import UseCase
 from .views import timeslot_views
 
 
@@ -39,18 +40,8 @@ def _keys(hsa_ids: Iterable[str]) -> frozenset[str]:
     return frozenset(h.lower() for h in hsa_ids)
 
 
-class Search:
+class Search(UseCase):
     """Read-only: each method is one reading unit of work."""
-
-    def __init__(
-        self,
-        uow_factory: Callable[[], UnitOfWork],
-        clock: Clock = stockholm_now,
-        policy: BookingPolicy | None = None,
-    ) -> None:
-        self._uow = uow_factory
-        self._clock = clock
-        self._policy = policy or BookingPolicy()
 
     def facilities_for(
         self,
