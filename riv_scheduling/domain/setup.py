@@ -6,13 +6,13 @@ Used by the demo data set, tests and, later, an admin tool. Misuse raises SetupE
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 
 from .appointments import new_appointment, reserve
 from .audit import AuditAction, AuditEvent
-from .clock import Clock, stockholm_now, to_stockholm
+from .clock import to_stockholm
 from .lookup import find_facility
 from .model import (
     Appointment,
@@ -26,25 +26,18 @@ from .model import (
     Timeslot,
     TimeType,
 )
-from .policy import BookingPolicy, Flow
+from .policy import Flow
 from .ports import UnitOfWork
 from .result_codes import ResultCode, UnknownHealthcareFacility
+from .use_case import UseCase
 
 
 class SetupError(ValueError):
     """Invalid clinic configuration (unknown unit, duplicate id, bad slot...)."""
 
 
-class ClinicSetup:
-    def __init__(
-        self,
-        uow_factory: Callable[[], UnitOfWork],
-        clock: Clock = stockholm_now,
-        policy: BookingPolicy | None = None,
-    ) -> None:
-        self._uow = uow_factory
-        self._clock = clock
-        self._policy = policy or BookingPolicy()
+class ClinicSetup(UseCase):
+    """The clinic's own changes (not a contract interaction); proposals obey the same BookingPolicy."""
 
     def facilities(self) -> list[HealthcareFacility]:
         with self._uow() as uow:
