@@ -2,6 +2,11 @@
 
 Usage: ``python -m riv_scheduling.codegen [--schemas DIR] [--out DIR]``.
 
+The 2.0 set (``schemas/core_components``, ``schemas/interactions``) becomes ``bindings/*.py``; each
+other contract package under ``schemas/`` (``SCHEMA_PACKAGES``, e.g. ``crm-scheduling-1.1``) becomes
+a subpackage (``bindings/crm_scheduling_1_1/``), so that equal file names in two packages
+(``interoperability_headers_1.0.xsd``) make two modules.
+
 xmlschema resolves imports and keeps every component (wildcards included); this module
 walks that component model and writes one Python module per schema file: a Spyne class
 for every named simple and complex type, a class per global element of simple type (for
@@ -29,6 +34,7 @@ from xmlschema.validators import (
 )
 
 from riv_scheduling.contract import SCHEMA_DIR, XSD_NS, module_name
+from riv_scheduling.contract.schemas import SCHEMA_PACKAGES, binding_package
 
 BINDINGS_DIR = Path(__file__).parent / "bindings"
 
@@ -137,12 +143,15 @@ class Generator:
         assert isinstance(particle, XsdElement), particle
         el = particle.ref if particle.ref is not None else particle
         xtype = el.type
+        occurs = self._occurs(particle.min_occurs, particle.max_occurs)
+        if el.target_namespace != mod.namespace:
+            # A reference to a global element of another namespace (crm:scheduling 1.1 puts its
+            # additions in separate 1.1 namespaces, e.g. isInvitation inside core:TimeslotType).
+            occurs += f", sub_ns={el.target_namespace!r}"
         if xtype.name is None:  # anonymous simple type
-            base = self._simple_expr(mod, xtype)
-            expr = f"{base}.customize({self._occurs(particle.min_occurs, particle.max_occurs)})"
+            expr = f"{self._simple_expr(mod, xtype)}.customize({occurs})"
         else:
-            expr = f"{self._ref(mod, xtype)}.customize("
-            expr += f"{self._occurs(particle.min_occurs, particle.max_occurs)})"
+            expr = f"{self._ref(mod, xtype)}.customize({occurs})"
         return el.local_name, expr
 
     def _particles(self, group: Any) -> Iterable[object]:
@@ -269,6 +278,20 @@ class Generator:
         return "\n".join(head + mod.lines) + "\n"
 
 
+def generate_all(schema_dir: Path) -> dict[str, dict[str, str]]:
+    """{binding package ("" = the top level): {module file name: source}} for the contract set at
+    ``schema_dir`` and every other contract package below it (``SCHEMA_PACKAGES``)."""
+    out = {"": Generator(schema_dir).generate()}
+    for package in SCHEMA_PACKAGES:
+        files = Generator(schema_dir / package).generate()
+        files["__init__.py"] = (
+            f'"""Spyne bindings generated from schemas/{package}/ by ``python -m riv_scheduling.codegen``.\n\n'
+            'Do not edit: regenerate. One module per schema file."""\n'
+        )
+        out[binding_package(package)] = files
+    return out
+
+
 def write(files: dict[str, str], out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in out_dir.glob("*.py"):
@@ -283,9 +306,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--schemas", type=Path, default=SCHEMA_DIR)
     parser.add_argument("--out", type=Path, default=BINDINGS_DIR)
     args = parser.parse_args(argv)
-    files = Generator(args.schemas).generate()
-    write(files, args.out)
-    print(f"wrote {len(files)} modules to {args.out}", file=sys.stderr)
+    for package, files in generate_all(args.schemas).items():
+        write(files, args.out / package)
+        print(f"wrote {len(files)} modules to {args.out / package}", file=sys.stderr)
     return 0
 
 

@@ -2,6 +2,8 @@
 
 TKB 2.0 §7 defines one interaction per operation; RIV-TA BP 2.1 names the namespaces
 (``<domain>:<Interaction>Responder:<major>``) and the files (``<Interaction>Interaction_<version>_RIVTABP21.wsdl``).
+The same class describes the riv.crm.scheduling 1.1 interactions (contract/crm_scheduling.py): their
+domain, their schema package below ``schemas/`` and their WS profile are fields, not special cases.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ class Interaction:
     major: int
     minor: int = 0
     domain: str = SCHEDULING_DOMAIN
+    # The schema package below schemas/ ("" = the 2.0 set at the top) and the RIV-TA WS profile.
+    package: str = ""
+    profile: str = "rivtabp21"
 
     @property
     def version(self) -> str:
@@ -29,7 +34,7 @@ class Interaction:
 
     @property
     def wsdl_ns(self) -> str:
-        return f"{self.domain}:{self.name}:{self.major}:rivtabp21"
+        return f"{self.domain}:{self.name}:{self.major}:{self.profile}"
 
     @property
     def soap_action(self) -> str:
@@ -37,12 +42,12 @@ class Interaction:
 
     @property
     def path(self) -> str:
-        """The endpoint path: ``/<Interaction>/<major>/rivtabp21``."""
-        return f"/{self.name}/{self.major}/rivtabp21"
+        """The endpoint path: ``/<Interaction>/<major>/<profile>``, e.g. ``/MakeBooking/1/rivtabp21``."""
+        return f"/{self.name}/{self.major}/{self.profile}"
 
     @property
     def folder(self) -> Path:
-        return Path("interactions") / f"{self.name}Interaction"
+        return Path(self.package) / "interactions" / f"{self.name}Interaction"
 
     @property
     def xsd(self) -> Path:
@@ -52,7 +57,7 @@ class Interaction:
     @property
     def wsdl(self) -> Path:
         """Interaction WSDL, relative to ``schemas/``."""
-        return self.folder / f"{self.name}Interaction_{self.version}_RIVTABP21.wsdl"
+        return self.folder / f"{self.name}Interaction_{self.version}_{self.profile.upper()}.wsdl"
 
     @property
     def request_tag(self) -> str:

@@ -21,6 +21,16 @@ def _locate() -> Path:
 
 SCHEMA_DIR = _locate()
 
+# Contract packages kept in their own RIV-TA tree below schemas/ (the 2.0 set is at the top level).
+CRM_SCHEDULING_1_1 = "crm-scheduling-1.1"
+SCHEMA_PACKAGES = (CRM_SCHEDULING_1_1,)
+
+
+def binding_package(package: str) -> str:
+    """The Python subpackage of ``riv_scheduling.bindings`` generated from a schema package:
+    ``crm-scheduling-1.1`` -> ``crm_scheduling_1_1``; "" for the top-level set."""
+    return re.sub(r"[^0-9a-zA-Z]+", "_", package).strip("_").lower()
+
 
 def module_name(path: Path) -> str:
     """Name of the generated binding module of a schema file.

@@ -8,12 +8,15 @@ from types import ModuleType
 from typing import Any
 
 from riv_scheduling.contract import SCHEMA_DIR, Interaction, module_name
+from riv_scheduling.contract.schemas import binding_package
 
 
 @cache
 def bindings(interaction: Interaction) -> ModuleType:
-    """The generated module of the interaction's Responder XSD."""
-    return importlib.import_module(f"riv_scheduling.bindings.{module_name(SCHEMA_DIR / interaction.xsd)}")
+    """The generated module of the interaction's Responder XSD (a subpackage per schema package)."""
+    package = binding_package(interaction.package)
+    prefix = f"riv_scheduling.bindings.{package}." if package else "riv_scheduling.bindings."
+    return importlib.import_module(prefix + module_name(SCHEMA_DIR / interaction.xsd))
 
 
 def element(interaction: Interaction, name: str) -> Any:
