@@ -33,6 +33,7 @@ def _store(url: str | None) -> Any:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from riv_scheduling.access import AccessConfigError, AccessPolicy
+    from riv_scheduling.crm_soap import endpoints as crm_endpoints
     from riv_scheduling.demo import load_demo
     from riv_scheduling.domain import Scheduling
     from riv_scheduling.server import make_server, server_tls_context
@@ -72,7 +73,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if store.is_empty() and not args.no_demo:
         load_demo(store)
         log.info("empty database: loaded the demo data set")
-    producer = Producer(Scheduling(store.uow), max_body=args.max_body, access=access)
+    # Both contract generations from one booking book: 2.0 (soap) and riv.crm.scheduling 1.1 (crm_soap).
+    producer = Producer(Scheduling(store.uow), max_body=args.max_body, access=access, adapters=[crm_endpoints])
     server = make_server(producer, args.host, args.port, ssl_context=context,
                          request_timeout=args.request_timeout, max_connections=args.max_connections)
     host, port = server.server_address[:2]

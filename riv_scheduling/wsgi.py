@@ -30,6 +30,7 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
+from riv_scheduling.crm_soap import endpoints as crm_endpoints
 from riv_scheduling.soap.app import Producer
 
 DB_ENV = "RIV_SCHEDULING_DB"
@@ -60,6 +61,7 @@ def create_app(db_url: str | None = None, *, demo: bool = False, engine_options:
 
         load_demo(store)
         log.info("empty database: loaded the demo data set")
+    options.setdefault("adapters", [crm_endpoints])  # riv.crm.scheduling 1.1 beside 2.0, one booking book
     producer = Producer(Scheduling(store.uow), **options)
     producer.store = store  # type: ignore[attr-defined]
     return producer

@@ -7,8 +7,19 @@ there, or not the person's, is refused the same way in every flow.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
-from .model import Appointment, AppointmentState, HealthcareFacility, PersonId, Timeslot, TimeslotQuery, TimeType
+from .clock import to_utc
+from .model import (
+    Appointment,
+    AppointmentState,
+    HealthcareFacility,
+    PersonId,
+    Timeslot,
+    TimeslotDescription,
+    TimeslotQuery,
+    TimeType,
+)
 from .ports import UnitOfWork
 from .result_codes import (
     NO_ORIGINAL,
@@ -83,3 +94,61 @@ def find_original_slot(uow: UnitOfWork, facility: HealthcareFacility, query: Tim
     if slot is None:
         raise not_found
     return slot
+
+
+# A rebooking chain is short (each UpdateAppointment adds one link); the bound only guards
+# against a corrupt cycle.
+MAX_CHAIN = 1000
+
+
+def latest_in_chain(uow: UnitOfWork, appointment_id: uuid.UUID) -> uuid.UUID:
+    """The newest appointment of the rebooking chain that `appointment_id` belongs to (itself when
+    it was never rebooked, or unknown): the appointment a booking id stands for today.
+
+    UpdateAppointment (2.0) gives a rebooking a new id, while a riv.crm.scheduling 1.1 consumer
+    keeps the bookingId it got first (UpdateBooking answers with no new id): following
+    `replaced_by` lets both name the same booking."""
+    current = appointment_id
+    for _ in range(MAX_CHAIN):
+        appointment = uow.appointments.get(current)
+        if appointment is None or appointment.replaced_by is None:
+            return current
+        current = appointment.replaced_by
+    return current
+
+
+def first_in_chain(uow: UnitOfWork, appointment: Appointment) -> uuid.UUID:
+    """The id the booking was first made with (following `replaces` back): the stable booking id."""
+    first = appointment
+    for _ in range(MAX_CHAIN):
+        if first.replaces is None:
+            break
+        previous = uow.appointments.get(first.replaces)
+        if previous is None:
+            break
+        first = previous
+    return first.id
+
+
+def find_timeslot(uow: UnitOfWork, facility: HealthcareFacility, wanted: TimeslotDescription) -> Timeslot:
+    """The one slot at the unit that a description names (a 1.1 requestedTimeslot has no id).
+
+    The slot id, when the description carries one, decides (it must still agree with the times
+    given); otherwise start, end, time type and practitioner must all match. A free slot is
+    preferred; among equals, the first by id, so the choice is stable. No match: ERROR."""
+    if wanted.timeslot_id is not None:
+        slot = uow.timeslots.get(wanted.timeslot_id)
+        if slot is not None and slot.facility_hsa_id == facility.hsa_id and wanted.matches(slot):
+            return slot
+    if wanted.start is None:
+        raise DomainError(ResultCode.ERROR, NO_SUCH_TIMESLOT)
+    codes = [wanted.time_type_code] if wanted.time_type_code else [t.code for t in uow.time_types.list(facility.hsa_id)]
+    start = to_utc(wanted.start)
+    free = uow.timeslots.find_free(facility.hsa_id, start, start + timedelta(seconds=1), codes)
+    candidates = [s for s in free if wanted.matches(s)]
+    if not candidates:  # taken or withdrawn: name it, so the rules say why it cannot be booked
+        candidates = [s for s in uow.timeslots.list_from(facility.hsa_id, start, codes)
+                      if to_utc(s.start) == start and wanted.matches(s)]
+    if not candidates:
+        raise DomainError(ResultCode.ERROR, NO_SUCH_TIMESLOT)
+    return min(candidates, key=lambda s: (not s.is_free, str(s.id)))

@@ -381,3 +381,28 @@ class TimeslotQuery:
     healthcare_service_code: str | None = None  # SNOMED CT code of a care service
     priority: int | None = None  # from triage; 1 = most urgent
     care_contact_codes: tuple[Code, ...] = ()  # any of these contact modes (code + code system)
+
+
+@dataclass(frozen=True)
+class TimeslotDescription:
+    """A slot named by what it is rather than by its id (riv.crm.scheduling 1.1 echoes back the
+    whole timeslot GetAvailableTimeslots returned, TKB crm:scheduling 1.1 §4.5-4.7).
+
+    `timeslot_id` is the producer's own opaque value echoed back, when the consumer kept it. HSA-ids
+    compare case-insensitively; None means "not given" and matches anything."""
+
+    start: datetime | None
+    end: datetime | None = None
+    time_type_code: str | None = None
+    practitioner_hsa_id: str | None = None
+    timeslot_id: uuid.UUID | None = None
+
+    def matches(self, slot: Timeslot) -> bool:
+        if self.start is not None and to_utc(slot.start) != to_utc(self.start):
+            return False
+        if self.end is not None and to_utc(slot.end) != to_utc(self.end):
+            return False
+        if self.time_type_code is not None and slot.time_type_code != self.time_type_code:
+            return False
+        wanted = self.practitioner_hsa_id
+        return wanted is None or wanted.lower() in {p.lower() for p in slot.practitioner_ids}

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date
 
 from .clock import end_of_day, start_of_day, to_utc
-from .lookup import find_facility, owned, require_valid_person
+from .lookup import find_facility, first_in_chain, latest_in_chain, owned, require_valid_person
 from .model import AppointmentView, HealthcareFacility, PersonId
 from .ports import UnitOfWork
 from .views import timeslot_views
@@ -50,6 +50,22 @@ class Reading:
             time_types = {t.code: t for t in uow.time_types.list(facility.hsa_id)}
             views = timeslot_views(uow, facility, time_types, [slot])
             return AppointmentView(appointment, views[0]) if views else None
+
+    def latest_appointment_id(self, booking_id: uuid.UUID) -> uuid.UUID:
+        """The appointment a booking id stands for now: the newest of its rebooking chain (see
+        `lookup.latest_in_chain`). Used to let a riv.crm.scheduling 1.1 bookingId, which stays the
+        same across UpdateBooking, name the appointment the 2.0 use cases change."""
+        with self._uow() as uow:
+            return latest_in_chain(uow, booking_id)
+
+    def booking_ids(self, appointment_ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+        """For each appointment, the id its booking was first made with (its stable booking id)."""
+        with self._uow() as uow:
+            found = {}
+            for appointment_id in appointment_ids:
+                appointment = uow.appointments.get(appointment_id)
+                found[appointment_id] = first_in_chain(uow, appointment) if appointment else appointment_id
+            return found
 
     def appointments(
         self,

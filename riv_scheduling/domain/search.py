@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from .clock import end_of_day, local_date, start_of_day, to_stockholm, to_utc
-from .lookup import find_facility, find_original_slot, require_valid_person
+from .lookup import find_facility, find_original_slot, find_timeslot, require_valid_person
 from .model import (
     Appointment,
     Assignment,
@@ -24,6 +24,7 @@ from .model import (
     Practitioner,
     Resource,
     Timeslot,
+    TimeslotDescription,
     TimeslotQuery,
     TimeslotView,
     TimeType,
@@ -160,6 +161,12 @@ class Search(UseCase):
                 ids = {i for i in ids if i.lower() in keep}
             found = uow.practitioners.get_many(ids) if ids else {}
             return sorted(found.values(), key=lambda p: (p.last_name, p.first_name, p.hsa_id))
+
+    def timeslot_id(self, logical_address: str, wanted: TimeslotDescription) -> uuid.UUID:
+        """The id of the one slot at the unit that `wanted` describes (see `lookup.find_timeslot`);
+        DomainError(ERROR) when it describes none. Booking it is then the booking use case's work."""
+        with self._uow() as uow:
+            return find_timeslot(uow, find_facility(uow, logical_address), wanted).id
 
     def available_timeslots(self, logical_address: str, query: TimeslotQuery) -> list[TimeslotView]:
         """Free, future, bookable slots of the unit (GetAvailableTimeslots), ordered by start."""

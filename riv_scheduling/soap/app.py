@@ -21,6 +21,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,20 @@ from riv_scheduling.soap.services import (
 )
 from riv_scheduling.soap.validation import SchemaViolation, Validator, strip_extensions
 from riv_scheduling.soap.wsdl import SCHEMAS_PREFIX, WsdlPublisher
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One more interaction to serve, from another adapter (the composition root passes them in:
+    riv_scheduling.crm_soap serves riv.crm.scheduling 1.1 this way). ``tolerate`` rewrites a
+    request body in place before it is validated (e.g. trims values), or is None."""
+
+    interaction: Interaction
+    app: Any
+    tolerate: Callable[[etree._Element], None] | None = None
+
+
+Adapter = Callable[[Scheduling], Iterable[Endpoint]]
 
 DEFAULT_MAX_BODY = 1024 * 1024  # bytes
 DEFAULT_READ_TIMEOUT = 60.0  # seconds to receive a whole request body
@@ -62,6 +77,7 @@ class Producer:
         access: AccessPolicy | None = None,
         limits: envelope.Limits = envelope.DEFAULT_LIMITS,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
+        adapters: Iterable[Adapter] = (),
     ) -> None:
         self.max_body = max_body
         self.access = access
@@ -75,6 +91,15 @@ class Producer:
             interaction = INTERACTIONS[name]
             app = build_application(interaction, handler, scheduling)
             self.endpoints[interaction.path] = (interaction, app)
+        self._tolerate: dict[str, Callable[[etree._Element], None]] = {}
+        for adapter in adapters:
+            for endpoint in adapter(scheduling):
+                path = endpoint.interaction.path
+                if path in self.endpoints:
+                    raise ValueError(f"two adapters serve {path}")
+                self.endpoints[path] = (endpoint.interaction, endpoint.app)
+                if endpoint.tolerate is not None:
+                    self._tolerate[path] = endpoint.tolerate
 
     # -- WSGI --------------------------------------------------------------------------
 
@@ -131,12 +156,15 @@ class Producer:
                     " is required: the HSA-id of the care unit"
                 )
             consumer = self._authorize(interaction, env.logical_address, environ)
+            tolerate = self._tolerate.get(interaction.path)
+            if tolerate is not None:
+                tolerate(env.body)
             self.validator.validate(interaction, env.body)
         except envelope.EnvelopeError as exc:
             return self._fault(start_response, exc.code, exc.message)
         except SchemaViolation as exc:
             return self._fault(start_response, "Client", str(exc))
-        strip_extensions(env.body)
+        strip_extensions(env.body, interaction.domain)
         inner = dict(environ)
         inner["wsgi.input"] = io.BytesIO(body)
         inner["CONTENT_LENGTH"] = str(len(body))

@@ -53,13 +53,11 @@ def build_application(
     handler: Callable[[Call, Any], Any],
     scheduling: Scheduling,
 ) -> WsgiApplication:
-    """The Spyne WSGI application that serves one interaction."""
-    request_cls = element(interaction, interaction.name)
+    """The Spyne WSGI application that serves one 2.0 interaction."""
     response_cls = element(interaction, f"{interaction.name}Response")
     with_result_code = _has_result_code(interaction)
 
-    def invoke(ctx: Any, request: Any) -> Any:
-        env = ctx.transport.req_env
+    def invoke(env: dict[str, Any], request: Any) -> Any:
         call = Call(scheduling, env[LOGICAL_ADDRESS_KEY], env.get(CONSUMER_HSA_ID_KEY))
         try:
             return handler(call, request)
@@ -67,12 +65,30 @@ def build_application(
             if with_result_code:
                 return response_cls(resultCode=exc.code.value, resultText=exc.text)
             raise Fault("Client", exc.text) from None
+
+    return spyne_application(interaction, invoke)
+
+
+def unknown_unit_fault(exc: UnknownHealthcareFacility) -> Fault:
+    return Fault(
+        "Client",
+        f"LogicalAddress '{exc.logical_address}' is not a care unit served by this "
+        "producer (the HSA-id is compared case-insensitively)",
+    )
+
+
+def spyne_application(interaction: Interaction, invoke: Callable[[dict[str, Any], Any], Any]) -> WsgiApplication:
+    """A Spyne WSGI application for one interaction of any contract: ``invoke(environ, request)``
+    answers the request binding with a response binding. An unknown unit and an unusable value
+    become Client Faults, anything unexpected a Server Fault with a reference for the logs."""
+    request_cls = element(interaction, interaction.name)
+    response_cls = element(interaction, f"{interaction.name}Response")
+
+    def operation(ctx: Any, request: Any) -> Any:
+        try:
+            return invoke(ctx.transport.req_env, request)
         except UnknownHealthcareFacility as exc:
-            raise Fault(
-                "Client",
-                f"LogicalAddress '{exc.logical_address}' is not a care unit served by this "
-                "producer (the HSA-id is compared case-insensitively)",
-            ) from None
+            raise unknown_unit_fault(exc) from None
         except RequestError as exc:
             raise Fault("Client", str(exc)) from None
         except Fault:
@@ -84,7 +100,7 @@ def build_application(
                 "Server", f"Technical error in the producer (reference {reference})"
             ) from None
 
-    invoke.__name__ = interaction.name
+    operation.__name__ = interaction.name
     method = rpc(
         request_cls,
         _body_style="bare",
@@ -92,7 +108,7 @@ def build_application(
         _out_message_name=interaction.response_tag,
         _in_header=(registry.LogicalAddress,),
         _returns=response_cls,
-    )(invoke)
+    )(operation)
     service = type(f"{interaction.name}Service", (ServiceBase,), {interaction.name: method})
     app = Application(
         [service],

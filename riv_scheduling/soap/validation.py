@@ -7,10 +7,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from riv_scheduling.contract import CORE_NS, SCHEDULING_DOMAIN, Interaction
-
-# Namespaces the contract defines; children in any other namespace are xs:any extensions.
-CONTRACT_PREFIX = f"{SCHEDULING_DOMAIN}:"
+from riv_scheduling.contract import SCHEDULING_DOMAIN, Interaction
 
 
 class SchemaViolation(Exception):
@@ -26,11 +23,12 @@ class Validator:
 
     def _schema(self, interaction: Interaction) -> etree.XMLSchema:
         cache: dict[str, etree.XMLSchema] = self._local.__dict__.setdefault("schemas", {})
-        schema = cache.get(interaction.name)
+        key = interaction.xsd.as_posix()  # GetAvailableDates exists in 2.0 and in crm:scheduling 1.1
+        schema = cache.get(key)
         if schema is None:
             parser = etree.XMLParser(no_network=True, resolve_entities=False)
             doc = etree.parse(str(self.schema_dir / interaction.xsd), parser)
-            schema = cache[interaction.name] = etree.XMLSchema(doc)
+            schema = cache[key] = etree.XMLSchema(doc)
         return schema
 
     def validate(self, interaction: Interaction, element: etree._Element) -> None:
@@ -42,17 +40,18 @@ class Validator:
             raise SchemaViolation(f"Schema validation failed: {errors}")
 
 
-def strip_extensions(element: etree._Element) -> None:
-    """Remove xs:any extension elements (namespaces outside the contract) before binding.
+def strip_extensions(element: etree._Element, domain: str = SCHEDULING_DOMAIN) -> None:
+    """Remove xs:any extension elements (namespaces outside the contract's domain) before binding.
 
     They passed lax validation; the contract says a producer ignores them. Removing them
     keeps them from being mistaken for a contract element with the same local name.
     """
+    prefix = f"{domain}:"  # every namespace of a domain starts so (core, Responder, 1.1 extensions)
     for child in list(element):
         if not isinstance(child.tag, str):
             continue
         ns = etree.QName(child).namespace or ""
-        if ns != CORE_NS and not ns.startswith(CONTRACT_PREFIX):
+        if not ns.startswith(prefix):
             element.remove(child)
         else:
-            strip_extensions(child)
+            strip_extensions(child, domain)
