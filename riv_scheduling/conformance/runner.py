@@ -335,7 +335,7 @@ class Runner:
     def _prepare(self, step: Step, ctx: Context) -> tuple[str | None, Any]:
         """(LogicalAddress, request) for a step; raises _Skip."""
         try:
-            if step.when is not None and not ctx.condition(step.when):
+            if step.when is not None and not ctx.condition(step.when, strict=not step.cleanup):
                 raise _Skip(NA, f"does not apply: the condition {step.when!r} is not met")
             la = None if step.logical_address is False else ctx.substitute(step.logical_address)
             if step.kind == "call":
@@ -461,7 +461,8 @@ class Runner:
             verdicts = [checks[check_id](step.interaction, ex) for ex in lanes]
             bad = [f"person {n + 1} of {len(lanes)}: {v.message}" for n, v in enumerate(verdicts) if v.status != PASS]
             status = FAIL if bad else PASS
-            message = "; ".join(bad) if bad else f"all {len(lanes)} answers: {verdicts[0].message}"
+            distinct = list(dict.fromkeys(v.message for v in verdicts))
+            message = "; ".join(bad) if bad else f"all {len(lanes)} answers pass: " + "; ".join(distinct[:4])
             self._emit(result, scenario, step, check_id, self._auto_rule(step, check_id), status, message, True)
         for check in step.checks:
             status, message = self._declared(check, lanes[0], combined, ctx)
@@ -503,9 +504,13 @@ class Runner:
             message = f"{step.interaction} is mandatory for every producer, but {why}"
         self._emit(result, scenario, step, "wsdl-matches-contract", self._auto_rule(step, "wsdl-matches-contract"),
                    verdict.status, message, True)
+        if served is False:  # one cause, reported once: the address cannot be read without a WSDL
+            self._emit(result, scenario, step, "wsdl-address", self._auto_rule(step, "wsdl-address"), BLOCKED,
+                       f"not run: no WSDL to read the address from ({why})", True)
+            return result
         address = c.wsdl_address(step.interaction, ex)
         self._emit(result, scenario, step, "wsdl-address", self._auto_rule(step, "wsdl-address"),
-                   address.status, address.message if served is not False else message, True)
+                   address.status, address.message, True)
         return result
 
     def _run_cleanup(self, step: Step, ctx: Context) -> StepResult:

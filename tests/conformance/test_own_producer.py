@@ -80,7 +80,9 @@ def test_checks_of_interactions_not_served_are_not_applicable(producer) -> None:
 def test_a_missing_mandatory_interaction_fails_discovery(producer) -> None:
     running = producer(hidden("GetAppointment"))
     result = run_kit(running, only=["service-discovery", "new-booking"])
-    assert failing(result) == {"service-discovery/get-appointment/wsdl-matches-contract"}
+    assert failing(result) == {"service-discovery/get-appointment/wsdl-matches-contract",
+                               "service-discovery/get-appointment/wsdl-address"}
+    assert result.by_name()["service-discovery/get-appointment/wsdl-address"].status == "blocked"
     assert "mandatory" in result.by_name()["service-discovery/get-appointment/wsdl-matches-contract"].message
     assert {r.status for r in result.checks if r.scenario == "new-booking"} == {NA}
 
@@ -130,7 +132,8 @@ def test_read_only_changes_nothing(producer) -> None:
 
 def test_every_booking_the_kit_makes_is_cancelled_again(producer) -> None:
     running = producer()
-    run_kit(running, only=["new-booking", "rebooking", "cancellation", "confirmation"])
+    run_kit(running, only=["new-booking", "concurrent-booking", "rebooking", "cancellation", "confirmation"],
+            concurrent_persons=(PERSON, PERSON2, "191212120016"))
     for person, other in ((PERSON, PERSON2), (PERSON2, PERSON)):
         after = run_kit(running, only=["queries"], person=person, person2=other)
         listed = [st for sr in after.scenarios for st in sr.steps if st.step.id == "appointments"][0]
