@@ -84,3 +84,19 @@ def failing(result: RunResult) -> set[str]:
 def explain_failures(result: RunResult) -> str:
     return "\n".join(f"  {r.status} {r.name}: {r.message[:300]}" for r in result.checks
                      if r.status in ("fail", "blocked"))
+
+
+def row_hashes(store: Any) -> dict[str, str]:
+    """One SHA-256 per table over all its rows (in a fixed order): equal before and after means unchanged."""
+    import hashlib
+
+    from sqlalchemy import select
+
+    from riv_scheduling.store.tables import metadata
+
+    hashes = {}
+    with store.engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            rows = sorted(repr(tuple(row)) for row in conn.execute(select(table)))
+            hashes[table.name] = hashlib.sha256("\n".join(rows).encode()).hexdigest() + f" ({len(rows)} rows)"
+    return hashes
