@@ -190,3 +190,21 @@ def test_a_crash_collapses_to_its_first_cause(producer, tmp_path: Path, capsys) 
                      r"soap-faults/still-serving-after-malformed", out)
     assert out.count("BLOCKED ") - out.count("\n  BLOCKED ") == 1  # one cause line, not one per check
     assert junit_counts(junit)["errors"] == blocked
+
+
+def test_the_concurrent_persons_on_the_command_line(producer, tmp_path: Path, capsys) -> None:
+    third, fourth = "191212120016", "191212120024"
+    assert main(["conformance", "--url", "http://127.0.0.1:9", "--logical-address", UNIT,
+                 "--concurrent-person", "191212120017"]) == 2  # a wrong check digit
+    assert main(["conformance", "--url", "http://127.0.0.1:9", "--logical-address", UNIT, "--concurrency", "3"]) == 2
+    assert "between 2 and the number of concurrent persons (2)" in capsys.readouterr().err
+    running = producer()
+    people = [a for pnr in (PERSON, PERSON2, third, fourth) for a in ("--concurrent-person", pnr)]
+    code, _junit, page = run_cli(running.url, tmp_path, "--quiet", "--only", "concurrent-booking", *people,
+                                 "--concurrency", "3")
+    out, _err = capsys.readouterr()
+    assert code == 0, out
+    assert "PASS    concurrent-booking/race/others-already-reserved  " in out and ": 2 found, as expected" in out
+    text = page.read_text(encoding="utf-8")
+    assert text.count("Person 3 of 3 (sent at the same moment)") == 1  # the race (the cleanup has one person)
+    assert third not in text and "19121212****" in text and fourth not in text
