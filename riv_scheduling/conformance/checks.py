@@ -6,6 +6,7 @@ import re
 import threading
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -215,6 +216,40 @@ def wsdl_matches(interaction: str, ex: Exchange) -> Verdict:
     return ok(f"WSDL {i.wsdl_ns}: operation {i.name}, soapAction {i.soap_action}")
 
 
+def wsdl_address(interaction: str, ex: Exchange) -> Verdict:
+    """The served WSDL's soap:address is the endpoint the kit called (a consumer that builds its
+    client from the producer's WSDL posts there)."""
+    problem = _no_answer(ex)
+    if problem:
+        return problem
+    root = ex.envelope()
+    if ex.status != 200 or root is None or root.tag != f"{{{rules.WSDL_NS}}}definitions":
+        return bad(f"GET {ex.url}: no WSDL to read the address from (HTTP {ex.status})")
+    called = ex.url.split("?", 1)[0]
+    found = [a.get("location") or "" for a in root.iter(f"{{{rules.WSDL_SOAP_NS}}}address")]
+    if not found:
+        return bad("the WSDL has no soap:address")
+    wrong = [loc for loc in found if not same_endpoint(loc, called)]
+    if wrong:
+        return bad(f"soap:address location {_show(wrong)}, expected the endpoint called, {called!r}")
+    return ok(f"soap:address {found[0]!r} is the endpoint called")
+
+
+def same_endpoint(a: str, b: str) -> bool:
+    """Same scheme, host (any letter case), port and path; a default port may be left out."""
+    pa, pb = urlsplit(a), urlsplit(b)
+    default = {"http": 80, "https": 443}
+
+    def port(p: Any) -> int | None:
+        try:
+            return p.port or default.get(p.scheme.lower())
+        except ValueError:
+            return None
+
+    return (pa.scheme.lower() == pb.scheme.lower() and (pa.hostname or "") == (pb.hostname or "")
+            and port(pa) == port(pb) and pa.path.rstrip("/") == pb.path.rstrip("/"))
+
+
 # -- scenario assertions -----------------------------------------------------------------
 
 
@@ -312,6 +347,24 @@ def assertion(check: Check, ex: Exchange, payload: etree._Element | None, expect
         if wrong:
             return bad(f"{where}: {len(wrong)} of {len(values)} not {word} {expected}: {_show(wrong)}")
         return ok(f"{where}: all {len(values)} {word} {expected}")
+    if a == "count":
+        try:
+            want = int(expected)
+        except (TypeError, ValueError):
+            return bad(f"count: {expected!r} is not a number")
+        if len(values) == want:
+            return ok(f"{where}: {len(values)} found, as expected")
+        return bad(f"{where}: {len(values)} found ({_show(values) or 'none'}), expected exactly {want}")
+    if a == "same_as":
+        # expected: the values at the same path in the earlier step's response
+        if sorted(values) == sorted(expected):
+            return ok(f"{where}: the same {len(values)} values as before")
+        gone = [v for v in expected if v not in values]
+        new = [v for v in values if v not in expected]
+        return bad(f"{where} differs from step {check.expected!r}: "
+                   + "; ".join(part for part in (f"now also {_show(new)}" if new else "",
+                                                 f"no longer {_show(gone)}" if gone else "") if part)
+                   + f" ({len(expected)} before, {len(values)} now)")
     if a == "count_at_least":
         if len(values) >= expected:
             return ok(f"{where}: {len(values)} found")

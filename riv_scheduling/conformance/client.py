@@ -7,6 +7,7 @@ and the reports work on these bytes, never on zeep's reading of them.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -145,6 +146,7 @@ class Connection:
             self.session.cert = cert
         self.transport = _RecordingTransport(self.session, timeout)
         self._services: dict[str, Any] = {}
+        self._clients: dict[str, Any] = {}
         self.not_served_faults = [re.compile(p, re.IGNORECASE) for p in not_served_faults]
 
     def url(self, interaction: str) -> str:
@@ -157,7 +159,47 @@ class Connection:
             client = zeep.Client(str(SCHEMA_DIR / i.wsdl), transport=self.transport)
             binding = f"{{{i.wsdl_ns}}}{i.name}ResponderBinding"
             service = self._services[interaction] = client.create_service(binding, self.url(interaction))
+            self._clients[interaction] = client
         return service
+
+    def concurrent(self, interaction: str, prepared: list[tuple[str | None, dict[str, Any]]]) -> list[Exchange]:
+        """Send one request per (LogicalAddress, values) at the same moment, each on its own
+        connection, released together by a barrier (so the producer sees them in parallel)."""
+        i = INTERACTIONS[interaction]
+        service = self._service(interaction)
+        client = self._clients[interaction]
+        exchanges = []
+        for la, request in prepared:
+            ex = Exchange("call", interaction, "POST", self.url(interaction))
+            try:
+                headers = {"LogicalAddress": la} if la is not None else None
+                message = client.create_message(service, interaction, _soapheaders=headers, **request)
+                ex.request = etree.tostring(message, xml_declaration=True, encoding="UTF-8")
+            except Exception as exc:  # noqa: BLE001 - zeep raises many kinds; all are reported
+                ex.error = f"zeep could not build the request from the scenario: {type(exc).__name__}: {exc}"
+            ex.request_headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{i.soap_action}"'}
+            exchanges.append(ex)
+        barrier = threading.Barrier(len(exchanges))
+
+        def post(ex: Exchange) -> None:
+            with requests.Session() as session:
+                session.verify = self.session.verify
+                session.cert = self.session.cert
+                try:
+                    barrier.wait(timeout=self.timeout)
+                except threading.BrokenBarrierError:
+                    pass
+                if ex.error:
+                    return
+                self._http(ex, lambda: session.post(ex.url, data=ex.request, headers=ex.request_headers,
+                                                    timeout=self.timeout))
+
+        threads = [threading.Thread(target=post, args=(ex,), daemon=True) for ex in exchanges]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return exchanges
 
     def call(self, interaction: str, logical_address: str | None, request: dict[str, Any]) -> Exchange:
         """Send ``request`` (element values) with zeep, as a consumer built from the contract would."""
@@ -188,9 +230,9 @@ class Connection:
         self._http(ex, lambda: self.session.post(ex.url, data=data, headers=headers, timeout=self.timeout))
         return ex
 
-    def wsdl(self, interaction: str) -> Exchange:
+    def wsdl(self, interaction: str, timeout: float | None = None) -> Exchange:
         ex = Exchange("wsdl", interaction, "GET", self.url(interaction) + "?wsdl")
-        self._http(ex, lambda: self.session.get(ex.url, timeout=self.timeout))
+        self._http(ex, lambda: self.session.get(ex.url, timeout=timeout or self.timeout))
         return ex
 
     def _http(self, ex: Exchange, send: Any) -> None:

@@ -31,6 +31,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--person", default=DEFAULT_PERSON, help=f"the test patient (default {DEFAULT_PERSON})")
     p.add_argument("--person2", default=DEFAULT_PERSON2,
                    help=f"a second test patient, for double booking and privacy checks (default {DEFAULT_PERSON2})")
+    p.add_argument("--concurrent-person", action="append", default=[], metavar="PNR",
+                   help="a citizen of the concurrent booking (repeatable; default: --person and --person2)")
+    p.add_argument("--concurrency", type=int, metavar="N",
+                   help="how many of the concurrent persons book the same slot at once (default: all of them)")
     p.add_argument("--read-only", action="store_true",
                    help="run only the scenarios that change nothing (for production endpoints)")
     p.add_argument("--junit", type=Path, metavar="FILE", help="write a JUnit XML report")
@@ -128,6 +132,15 @@ def cmd_conformance(args: argparse.Namespace) -> int:
             problems.append(f"{option}: {why}")
     if args.person == args.person2:
         problems.append("--person and --person2 must differ")
+    for pnr in args.concurrent_person:
+        why = check_person(pnr)
+        if why:
+            problems.append(f"--concurrent-person {pnr}: {why}")
+    racers = args.concurrent_person or [args.person, args.person2]
+    if len(set(racers)) != len(racers):
+        problems.append("--concurrent-person: each person once")
+    if args.concurrency is not None and not 2 <= args.concurrency <= len(racers):
+        problems.append(f"--concurrency: between 2 and the number of concurrent persons ({len(racers)})")
     if args.key and not args.cert:
         problems.append("--key needs --cert")
     if problems:
@@ -141,6 +154,7 @@ def cmd_conformance(args: argparse.Namespace) -> int:
         not_served_faults=NOT_SERVED_FAULTS + tuple(args.not_served_fault),
         cert=(args.cert, args.key) if args.cert and args.key else args.cert,
         verify=False if args.insecure else (args.ca or True),
+        concurrent_persons=tuple(args.concurrent_person), concurrency=args.concurrency,
     )
 
     def progress(r: Any) -> None:

@@ -304,6 +304,7 @@ class Context:
     step_names: set[str] = field(default_factory=set)
     bind_owner: dict[str, str] = field(default_factory=dict)  # bound name -> step id
     bound: dict[str, tuple[etree._Element | None, str]] = field(default_factory=dict)  # name -> (element, path)
+    lanes: dict[str, list[StepState]] = field(default_factory=dict)  # concurrent step -> one state per person
 
     @property
     def variable_names(self) -> set[str]:
@@ -397,14 +398,27 @@ class Context:
         except (Unresolved, StepUnavailable):
             return None
 
-    def condition(self, text: str) -> bool:
-        """``A``, ``not A``, ``A == B`` or ``A != B``; operands are ``${...}`` or plain text."""
+    def _operand(self, template: str, strict: bool) -> Any:
+        # A missing element is "nothing", but (strict) a step that did not run is not: the condition
+        # cannot be decided, and the caller reports blocked (or not applicable), never "condition not met".
+        if not strict:
+            return self.value(template)
+        try:
+            return self.substitute(template)
+        except Unresolved:
+            return None
+
+    def condition(self, text: str, strict: bool = True) -> bool:
+        """``A``, ``not A``, ``A == B`` or ``A != B``; operands are ``${...}`` or plain text.
+
+        Raises StepUnavailable when an operand names a step that did not run, unless not ``strict``
+        (cleanup: what did not run counts as nothing, so whatever was booked is still undone)."""
         left, op, right, negate = split_condition(text)
-        a = self.value(left)
+        a = self._operand(left, strict)
         if op is None:
             result = truthy(a)
             return not result if negate else result
-        b = self.value(right)
+        b = self._operand(right, strict)
         if a is None or b is None:
             equal = a is None and b is None
         else:

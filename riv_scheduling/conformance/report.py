@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import socket
 from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
@@ -20,7 +22,52 @@ from riv_scheduling.conformance.runner import BLOCKED, FAIL, NA, PASS, CheckResu
 from riv_scheduling.logs import mask
 
 LABEL = {PASS: "PASS", FAIL: "FAIL", NA: "N/A", BLOCKED: "BLOCKED"}
-MAX_ENVELOPE = 2_000_000  # characters of one pretty-printed envelope in the HTML report
+# Characters of one pretty-printed envelope in the HTML report: enough for the evidence of a
+# failure, while a run with whole weeks of slots stays well under 1 MB.
+MAX_ENVELOPE = 16_000
+MAX_ENVELOPE_PASSED = 2_000  # a step whose checks all passed
+MAX_EXCERPT = 1_500  # terminal and JUnit: request and response of a failure
+SOURCE = re.compile(r"(?:TKB 2\.0|SOAP 1\.1|WSDL 1\.1) §[\d.]+(?:,? ?§[\d.]+)*"
+                    r"|\b\w+_\d\.\d(?:_RIVTABP21)?\.(?:xsd|wsdl)\b")
+
+
+def source_of(rule: str) -> str:
+    """The public sources a rule cites ("TKB 2.0 §3.7.4", "SOAP 1.1 §4.2.3", a schema file)."""
+    return "; ".join(dict.fromkeys(m.group(0) for m in SOURCE.finditer(rule))) or "(no section cited)"
+
+
+@dataclass
+class Finding:
+    """A failure with its step, or blocked checks collapsed to one cause."""
+
+    first: CheckResult
+    step: StepResult | None
+    count: int = 1
+    names: list[str] = field(default_factory=list)
+
+
+_STOPPED = re.compile(r"the producer stopped answering at (\S+)")
+
+
+def findings(result: RunResult) -> tuple[list[Finding], list[Finding]]:
+    """(failures, blocked causes): every failure with its step, in run order; blocked checks grouped
+    by their cause (a producer that stopped answering blocks everything after it under one cause)."""
+    failures: list[Finding] = []
+    causes: dict[str, Finding] = {}
+    for sr in result.scenarios:
+        for step in sr.steps:
+            for r in step.checks:
+                if r.status == FAIL:
+                    failures.append(Finding(r, step, names=[r.name]))
+                elif r.status == BLOCKED:
+                    stopped = _STOPPED.search(r.message)
+                    key = stopped.group(1) if stopped else f"{r.scenario}/{r.step}: {r.message}"
+                    if key in causes:
+                        causes[key].count += 1
+                        causes[key].names.append(r.name)
+                    else:
+                        causes[key] = Finding(r, step, names=[r.name])
+    return failures, list(causes.values())
 
 
 def progress_line(r: CheckResult) -> str:
@@ -51,6 +98,28 @@ def terminal(result: RunResult) -> str:
         _served_line(result),
         "",
     ]
+    failures, blocked = findings(result)
+    if failures or blocked:
+        lines.append(f"FAILURES FIRST: {len(failures)} failed"
+                     + (f", {sum(b.count for b in blocked)} blocked ({len(blocked)} cause"
+                        f"{'s' if len(blocked) != 1 else ''})" if blocked else ""))
+        for n, f in enumerate(failures, 1):
+            lines += [f"{n}. FAIL {f.first.name}",
+                      f"   rule:     {f.first.rule}",
+                      f"   source:   {source_of(f.first.rule)}",
+                      f"   found:    {_one_line(f.first.message, 600)}"]
+            for ex in (f.step.exchanges if f.step else [])[:1]:
+                lines += [f"   request:  {ex.method} {ex.url}", _indent(_excerpt_text(ex.request, MAX_EXCERPT))]
+                if ex.answered:
+                    lines += [f"   response: HTTP {ex.status} {ex.content_type}",
+                              _indent(_excerpt_text(ex.response, MAX_EXCERPT, _evidence([f.first])))]
+                elif ex.error:
+                    lines.append(f"   response: none ({_one_line(ex.error, 300)})")
+        for b in blocked:
+            lines += [f"BLOCKED {b.count} check{'s' if b.count != 1 else ''} by one cause: "
+                      f"{_one_line(b.first.message, 400)}",
+                      f"   first: {b.first.name}" + (f", last: {b.names[-1]}" if b.count > 1 else "")]
+        lines.append("")
     for sr in result.scenarios:
         counts = Counter(r.status for r in sr.checks)
         head = ", ".join(f"{counts[s]} {LABEL[s].lower()}" for s in (PASS, FAIL, NA, BLOCKED) if counts[s])
@@ -66,6 +135,14 @@ def terminal(result: RunResult) -> str:
         lines.append("")
     lines.append(("PASSED" if result.ok else "FAILED") + ": " + totals_line(result))
     return mask("\n".join(lines)) + "\n"
+
+
+def _indent(text: str) -> str:
+    return "\n".join("     | " + line for line in text.splitlines()) if text else "     | (empty)"
+
+
+def _excerpt_text(data: bytes, limit: int, keep: tuple[str, ...] = ()) -> str:
+    return _cap(pretty(data), limit, keep)
 
 
 def _served_line(result: RunResult) -> str:
@@ -89,7 +166,9 @@ def junit(result: RunResult) -> bytes:
     root.set("skipped", str(t[NA]))
     root.set("time", f"{result.seconds:.3f}")
     host = socket.gethostname()
-    for sr in result.scenarios:
+    # Failures first: the scenarios with failures or blocked checks, then the others (each in run order).
+    ordered = sorted(result.scenarios, key=lambda sr: not any(r.status in (FAIL, BLOCKED) for r in sr.checks))
+    for sr in ordered:
         counts = Counter(r.status for r in sr.checks)
         suite = etree.SubElement(root, "testsuite", name=sr.scenario.id)
         suite.set("tests", str(len(sr.checks)))
@@ -106,32 +185,35 @@ def junit(result: RunResult) -> bytes:
                             ("logical-address", o.logical_address),
                             ("changes-data", str(sr.scenario.changes_data).lower())):
             etree.SubElement(props, "property", name=name, value=value)
-        for step in sr.steps:
-            for r in step.checks:
-                case = etree.SubElement(suite, "testcase", classname=f"conformance.{sr.scenario.id}", name=r.name)
-                case.set("time", f"{step.exchange.seconds if step.exchange else 0:.3f}")
-                text = f"rule: {r.rule}\n{r.message}"
-                if r.status == FAIL:
-                    el = etree.SubElement(case, "failure", message=_one_line(r.message, 500), type="conformance")
-                    el.text = text + _excerpt(step.exchange)
-                elif r.status == BLOCKED:
-                    el = etree.SubElement(case, "error", message=_one_line(r.message, 500), type="blocked")
-                    el.text = text
-                elif r.status == NA:
-                    etree.SubElement(case, "skipped", message=_one_line(r.message, 500))
-                out = etree.SubElement(case, "system-out")
-                out.text = text
+        rank = {FAIL: 0, BLOCKED: 1}
+        cases = sorted(((step, r) for step in sr.steps for r in step.checks), key=lambda c: rank.get(c[1].status, 2))
+        for step, r in cases:
+            case = etree.SubElement(suite, "testcase", classname=f"conformance.{sr.scenario.id}", name=r.name)
+            case.set("time", f"{step.exchange.seconds if step.exchange else 0:.3f}")
+            text = f"rule: {r.rule}\nsource: {source_of(r.rule)}\n{r.message}"
+            if r.status == FAIL:
+                el = etree.SubElement(case, "failure", message=_one_line(r.message, 500), type="conformance")
+                el.text = text + _excerpt(step.exchange, keep=_evidence([r]))
+            elif r.status == BLOCKED:
+                el = etree.SubElement(case, "error", message=_one_line(r.message, 500), type="blocked")
+                el.text = text
+            elif r.status == NA:
+                etree.SubElement(case, "skipped", message=_one_line(r.message, 500))
+            out = etree.SubElement(case, "system-out")
+            out.text = text
     data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     return mask(data.decode("utf-8")).encode("utf-8")
 
 
-def _excerpt(ex: Exchange | None, limit: int = 3000) -> str:
-    if ex is None or not ex.answered:
+def _excerpt(ex: Exchange | None, limit: int = 3000, keep: tuple[str, ...] = ()) -> str:
+    if ex is None:
         return ""
-    body = pretty(ex.response)
-    if len(body) > limit:
-        body = body[:limit] + "\n… (truncated; the HTML report has the whole envelope)"
-    return f"\n\nresponse (HTTP {ex.status}):\n{body}"
+    out = f"\n\nrequest ({ex.method} {ex.url}):\n{_excerpt_text(ex.request, limit) or '(no body)'}"
+    if ex.answered:
+        out += f"\n\nresponse (HTTP {ex.status}):\n{_excerpt_text(ex.response, limit, keep)}"
+    elif ex.error:
+        out += f"\n\nresponse: none ({ex.error})"
+    return out
 
 
 # -- HTML --------------------------------------------------------------------------------
@@ -205,6 +287,18 @@ def html_report(result: RunResult) -> str:
     parts += [f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in meta]
     parts.append("</table>")
 
+    failures, blocked = findings(result)
+    if failures or blocked:
+        parts.append(f'<h2 id="failures">Failures first: {len(failures)} failed, '
+                     f"{sum(b.count for b in blocked)} blocked</h2>")
+        for f in failures:
+            parts.append(_finding_html(f))
+        for b in blocked:
+            parts.append(
+                f'<div class="step bad"><p>{_badge(BLOCKED)} <strong>{b.count} check{"s" if b.count != 1 else ""}'
+                f"</strong> blocked by one cause: {_e(b.first.message)}</p>"
+                f'<p class="muted">First: <a href="#{_anchor(b.first.name)}"><code>{_e(b.first.name)}</code></a>'
+                + (f", last: <code>{_e(b.names[-1])}</code>" if b.count > 1 else "") + "</p></div>")
     parts.append("<h2>Interactions</h2><table><tr><th>Interaction</th><th>Served</th><th>How the kit knows</th></tr>")
     for name, (served, why) in sorted(result.served.items()):
         word = "yes" if served else "no" if served is False else "unknown"
@@ -241,6 +335,37 @@ def html_report(result: RunResult) -> str:
     return mask("\n".join(parts))
 
 
+def _finding_html(f: Finding) -> str:
+    r = f.first
+    out = [f'<div class="step bad" id="f-{_anchor(r.name)}">',
+           f'<p>{_badge(r.status)} <a href="#{_anchor(r.name)}"><code>{_e(r.name)}</code></a></p>',
+           '<table class="meta">',
+           f"<tr><td>Rule</td><td>{_e(r.rule)}</td></tr>",
+           f"<tr><td>Source</td><td>{_e(source_of(r.rule))}</td></tr>",
+           f"<tr><td>Found (expected vs actual)</td><td>{_e(r.message)}</td></tr></table>"]
+    for ex in (f.step.exchanges if f.step else [])[:1]:
+        out.append(_exchange_html(ex, True, MAX_ENVELOPE, _evidence([r])))
+    out.append("</div>")
+    return "\n".join(out)
+
+
+def _exchange_html(ex: Exchange, opened: bool, limit: int, keep: tuple[str, ...] = ()) -> str:
+    o = " open" if opened else ""
+    headers = "".join(f"{k}: {v}\n" for k, v in ex.request_headers.items())
+    req = pretty(ex.request) if ex.request else "(no body)"
+    out = [f"<details{o}><summary>Request: {_e(ex.method)} {_e(ex.url)}</summary>"
+           f"<pre>{_e(headers)}\n{_e(_cap(req, limit))}</pre></details>"]
+    if ex.answered:
+        resp = pretty(ex.response) or "(empty body)"
+        out.append(f"<details{o}><summary>Response: HTTP {ex.status}, {_e(ex.content_type or 'no type')}, "
+                   f"{ex.seconds * 1000:.0f} ms</summary><pre>{_e(_cap(resp, limit, keep))}</pre></details>")
+    if ex.error:
+        out.append(f"<p><strong>Transport:</strong> {_e(ex.error)}</p>")
+    if ex.client_note:
+        out.append(f"<p class=\"muted\">{_e(ex.client_note)}</p>")
+    return "\n".join(out)
+
+
 def step_anchor(scenario: str, step: str) -> str:
     return _anchor(f"step/{scenario}/{step}")
 
@@ -260,29 +385,60 @@ def _step_html(scenario: str, sr: StepResult) -> str:
             f'<p id="{_anchor(r.name)}">{_badge(r.status)} <code>{_e(r.name)}</code><br>'
             f'<span class="rule">Rule: {_e(r.rule)}</span><br>{_e(r.message)}</p>'
         )
-    ex = sr.exchange
-    if ex is not None:
-        opened = " open" if bad else ""
-        headers = "".join(f"{k}: {v}\n" for k, v in ex.request_headers.items())
-        req = pretty(ex.request) if ex.request else "(no body)"
-        out.append(f"<details{opened}><summary>Request: {_e(ex.method)} {_e(ex.url)}</summary>"
-                   f"<pre>{_e(headers)}\n{_e(_cap(req))}</pre></details>")
-        if sr.request is not None and step.kind == "call":
+    limit = MAX_ENVELOPE if bad else MAX_ENVELOPE_PASSED
+    for n, ex in enumerate(sr.exchanges):
+        if len(sr.exchanges) > 1:
+            out.append(f"<p class=\"muted\">Person {n + 1} of {len(sr.exchanges)} (sent at the same moment)</p>")
+        out.append(_exchange_html(ex, bad, limit, _evidence(sr.checks)))
+        if n == 0 and sr.request is not None and step.kind == "call":
             out.append("<details><summary>Request values (from the scenario)</summary>"
-                       f"<pre>{_e(json.dumps(sr.request, indent=2, ensure_ascii=False))}</pre></details>")
-        if ex.answered:
-            resp = pretty(ex.response) or "(empty body)"
-            out.append(f"<details{opened}><summary>Response: HTTP {ex.status}, {_e(ex.content_type or 'no type')}, "
-                       f"{ex.seconds * 1000:.0f} ms</summary><pre>{_e(_cap(resp))}</pre></details>")
-        if ex.error:
-            out.append(f"<p><strong>Transport:</strong> {_e(ex.error)}</p>")
-        if ex.client_note:
-            out.append(f"<p class=\"muted\">{_e(ex.client_note)}</p>")
+                       f"<pre>{_e(_cap(json.dumps(sr.request, indent=2, ensure_ascii=False), limit))}</pre></details>")
     out.append("</div>")
     return "\n".join(out)
 
 
-def _cap(text: str) -> str:
-    if len(text) <= MAX_ENVELOPE:
+def _cap(text: str, limit: int = MAX_ENVELOPE, keep: tuple[str, ...] = ()) -> str:
+    """The text, shortened to about ``limit`` characters with a note; the lines around the first
+    occurrence of each ``keep`` value (what a failure message quotes) stay visible."""
+    if len(text) <= limit:
         return text
-    return text[:MAX_ENVELOPE] + f"\n… ({len(text) - MAX_ENVELOPE} more characters not shown)"
+    shown = [(0, limit)]
+    for value in keep:
+        at = text.find(value, limit)
+        if at >= 0:
+            shown.append((_parent_start(text, at), min(len(text), at + len(value) + 600)))
+    out, end = [], 0
+    for start, stop in sorted(shown):
+        start = max(start, end)
+        if start >= stop:
+            continue
+        if start > end:
+            out.append(f"\n… ({start - end} characters not shown) …\n")
+        out.append(text[start:stop])
+        end = stop
+    if end < len(text):
+        out.append(f"\n… (shortened: {len(text) - end} more characters of {len(text)} not shown; "
+                   "the checks read the whole message)")
+    return "".join(out)
+
+
+def _parent_start(text: str, at: int, reach: int = 6000) -> int:
+    """Where the element around position ``at`` of pretty-printed XML begins (the nearest line
+    above that is indented less), so the evidence is shown with the element it belongs to."""
+    line = text.rfind("\n", 0, at) + 1
+    indent = len(text[line:at]) - len(text[line:at].lstrip(" "))
+    while line > 0 and at - line < reach:
+        previous = text.rfind("\n", 0, line - 1) + 1
+        content = text[previous:line]
+        if len(content) - len(content.lstrip(" ")) < indent:
+            return previous
+        line = previous
+    return line
+
+
+_QUOTED = re.compile(r"'([^'\n]{4,200})'")
+
+
+def _evidence(checks: list[CheckResult]) -> tuple[str, ...]:
+    """The values failure messages quote: kept visible in shortened envelopes."""
+    return tuple(dict.fromkeys(v for r in checks if r.status == FAIL for v in _QUOTED.findall(r.message)))

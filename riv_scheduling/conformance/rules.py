@@ -100,6 +100,12 @@ def wsdl_rule(name: str) -> str:
             "SOAPAction, LogicalAddress soap:header)")
 
 
+def wsdl_address_rule(name: str) -> str:
+    return (f"TKB 2.0 §{SECTIONS[name][0]}, {INTERACTIONS[name].wsdl.name} (WSDL 1.1 §3.8 soap:address): the "
+            "served WSDL's soap:address is the endpoint that was called, so a consumer built from it calls "
+            "the producer")
+
+
 def mandatory_rule(name: str) -> str:
     return f"TKB 2.0 §3.1: every producer must serve {name}"
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
+
+from lxml import etree
 
 from riv_scheduling.conformance import checks as c
 from riv_scheduling.conformance import rules
@@ -19,8 +22,11 @@ from riv_scheduling.conformance.expressions import (
     StepState,
     StepUnavailable,
     Unresolved,
+    parse_path,
+    select,
     stockholm_now_ts,
     stockholm_today,
+    text_of,
 )
 from riv_scheduling.conformance.scenario import Scenario, Step, auto_check_ids
 from riv_scheduling.contract import CITIZEN_ACTOR_CODE, CORE_NS, INTERACTIONS, SNOMED_CT_OID, personal_identity
@@ -50,6 +56,14 @@ class RunOptions:
     not_served_faults: tuple[str, ...] = NOT_SERVED_FAULTS
     cert: str | tuple[str, str] | None = None
     verify: bool | str = True
+    # The citizens of a concurrent step (TKB 2.0 §3.7.2: one slot, many at once); default: person, person2.
+    concurrent_persons: tuple[str, ...] = ()
+    concurrency: int | None = None  # how many of them book at once (default: all)
+
+    @property
+    def racers(self) -> tuple[str, ...]:
+        persons = self.concurrent_persons or (self.person, self.person2)
+        return persons[: self.concurrency] if self.concurrency else persons
 
 
 @dataclass
@@ -72,6 +86,11 @@ class StepResult:
     exchange: Exchange | None = None
     request: Any = None
     checks: list[CheckResult] = field(default_factory=list)
+    lanes: list[Exchange] = field(default_factory=list)  # a concurrent step's exchanges, one per person
+
+    @property
+    def exchanges(self) -> list[Exchange]:
+        return self.lanes or ([self.exchange] if self.exchange is not None else [])
 
 
 @dataclass
@@ -149,17 +168,22 @@ def build_variables(opts: RunOptions, now: Callable[[], str] = stockholm_now_ts
         "time_type": opts.time_type,
         "unknown_id": str(uuid.uuid4()),
         "reason_text": DEFAULT_REASON,
+        # HSA-ids compare case-insensitively (TKB 2.0 §3.3): the same unit, other letters.
+        "unit_other_case": opts.logical_address.swapcase(),
+        "concurrency": len(opts.racers),
+        "concurrency_others": len(opts.racers) - 1,
     }
     # --var NAME= (empty) unsets a variable: an element whose whole value it is is left out.
     values.update({k: (v if v != "" else None) for k, v in opts.variables.items()})
     return values, {"now": now}
 
 
-def raw_envelope(interaction: str, body: str, logical_address: str | None) -> bytes:
+def raw_envelope(interaction: str, body: str, logical_address: str | None, extra_header: str = "") -> bytes:
     """A SOAP 1.1 envelope around a body written in a scenario (prefixes tns, core, itr, soapenv)."""
     i = INTERACTIONS[interaction]
-    header = (f"<soapenv:Header><itr:LogicalAddress>{xml_escape(logical_address)}</itr:LogicalAddress>"
-              "</soapenv:Header>") if logical_address is not None else "<soapenv:Header/>"
+    address = (f"<itr:LogicalAddress>{xml_escape(logical_address)}</itr:LogicalAddress>"
+               if logical_address is not None else "")
+    header = f"<soapenv:Header>{address}{extra_header}</soapenv:Header>"
     return (
         '<?xml version="1.0" encoding="UTF-8"?>'
         f'<soapenv:Envelope xmlns:soapenv="{rules.SOAP11_NS}" xmlns:itr="{rules.LOGICAL_ADDRESS_NS}"'
@@ -188,6 +212,9 @@ class Runner:
         # ${now}: Swedish local time when the current step's request was sent (a slot is "past"
         # relative to the search, not to the moment the check runs).
         self.sent_at = stockholm_now_ts()
+        # The first exchange the producer did not answer, while it stays silent: later steps are
+        # blocked by it instead of each failing on its own (one cause, counted once).
+        self.down: str | None = None
 
     # -- which interactions are served --------------------------------------------------
 
@@ -288,6 +315,8 @@ class Runner:
 
     @staticmethod
     def _auto_rule(step: Step, check_id: str) -> str:
+        if check_id == "wsdl-address":
+            return rules.wsdl_address_rule(step.interaction)
         if check_id == "wsdl-matches-contract":
             rule = rules.wsdl_rule(step.interaction)
             return f"{rule}; {rules.mandatory_rule(step.interaction)}" if step.mandatory else rule
@@ -306,7 +335,7 @@ class Runner:
     def _prepare(self, step: Step, ctx: Context) -> tuple[str | None, Any]:
         """(LogicalAddress, request) for a step; raises _Skip."""
         try:
-            if step.when is not None and not ctx.condition(step.when):
+            if step.when is not None and not ctx.condition(step.when, strict=not step.cleanup):
                 raise _Skip(NA, f"does not apply: the condition {step.when!r} is not met")
             la = None if step.logical_address is False else ctx.substitute(step.logical_address)
             if step.kind == "call":
@@ -314,7 +343,8 @@ class Runner:
             if step.kind == "raw":
                 if step.data is not None:
                     return la, ctx.interpolate(step.data)
-                return la, ctx.interpolate(step.body or "", escape=xml_escape)
+                body = ctx.interpolate(step.body or "", escape=xml_escape)
+                return la, (body, ctx.interpolate(step.header or "", escape=xml_escape))
             return la, None
         except StepUnavailable as exc:
             raise self._unavailable(exc) from None
@@ -326,16 +356,30 @@ class Runner:
         if step.kind == "call":
             return self.conn.call(step.interaction, la, request)
         if step.kind == "raw":
-            data = request.encode() if step.data is not None else raw_envelope(step.interaction, request, la)
+            data = request.encode() if step.data is not None else raw_envelope(step.interaction, request[0], la,
+                                                                                 request[1])
             return self.conn.raw(step.interaction, data, step.content_type)
         return self._probe(step.interaction)
 
+    def _still_down(self) -> bool:
+        """Whether the producer is still silent (one cheap GET of a mandatory WSDL to find out)."""
+        if self.down is None:
+            return False
+        if self.conn.wsdl("GetAppointments", min(self.options.timeout, 5.0)).answered:
+            self.down = None
+        return self.down is not None
+
     def _run_step(self, scenario: Scenario, step: Step, ctx: Context) -> StepResult:
+        if self._still_down():
+            return self._not_run(scenario, step, BLOCKED, f"not run: the producer stopped answering at {self.down}",
+                                 ctx)
         if step.kind != "wsdl":
             served, why = self.is_served(step.interaction)
             if served is False:
                 return self._not_run(scenario, step, NA, f"the producer does not serve {step.interaction} ({why})",
                                      ctx)
+        if step.concurrent:
+            return self._concurrent_step(scenario, step, ctx)
         try:
             la, request = self._prepare(step, ctx)
         except _Skip as skip:
@@ -343,6 +387,8 @@ class Runner:
         ex = self._exchange(step, la, request)
         if ex.error and not ex.sent:
             return self._not_run(scenario, step, BLOCKED, f"not run: {ex.error}", ctx, ex, request)
+        if not ex.answered:
+            self.down = f"{scenario.id}/{step.id} ({ex.error or 'no answer'})"
         if step.kind == "wsdl":
             return self._wsdl_step(scenario, step, ctx, ex)
         not_served = self.conn.not_served(ex)
@@ -370,11 +416,71 @@ class Runner:
             self._emit(result, scenario, step, check.id, check.rule, status, message)
         return result
 
+    # -- a step sent at once by several persons --------------------------------------------
+
+    def _lane(self, ctx: Context, i: int, pnr: str) -> Context:
+        """The context of person ``pnr``: ${person}, ${person_id} and ${actor} are theirs, and a
+        reference to an earlier concurrent step reads this person's own answer."""
+        values = dict(ctx.variables)
+        values.update({"person": pnr, "person_id": {"root": personal_identity.root_of(pnr), "extension": pnr},
+                       "actor": {"actorId": {"root": personal_identity.root_of(pnr), "extension": pnr},
+                                 "actorType": {"code": CITIZEN_ACTOR_CODE, "codeSystem": SNOMED_CT_OID}}})
+        steps = dict(ctx.steps)
+        steps.update({sid: lanes[i] for sid, lanes in ctx.lanes.items() if i < len(lanes)})
+        return replace(ctx, variables=values, steps=steps)
+
+    def _concurrent_requests(self, step: Step, ctx: Context) -> list[tuple[str | None, Any]]:
+        prepared = []
+        for i, pnr in enumerate(self.options.racers):
+            prepared.append(self._prepare(step, self._lane(ctx, i, pnr)))
+        return prepared
+
+    def _concurrent_step(self, scenario: Scenario, step: Step, ctx: Context) -> StepResult:
+        try:
+            prepared = self._concurrent_requests(step, ctx)
+        except _Skip as skip:
+            return self._not_run(scenario, step, skip.status, skip.reason, ctx)
+        self.sent_at = stockholm_now_ts()
+        lanes = self.conn.concurrent(step.interaction, prepared)
+        if any(not ex.answered for ex in lanes):
+            first = next(ex for ex in lanes if not ex.answered)
+            self.down = f"{scenario.id}/{step.id} ({first.error or 'no answer'})"
+        # The answers side by side under one element: a path such as MakeAppointmentResponse.resultCode
+        # reads them all; ${step.x} in a later concurrent step reads the same person's answer.
+        combined = etree.Element("{urn:riv-scheduling:conformance}concurrent")
+        states = []
+        for (_la, request), ex in zip(prepared, lanes, strict=True):
+            payload = ex.payload(step.interaction)
+            states.append(StepState("done", request=request, payload=payload))
+            combined.append(copy.deepcopy(payload) if payload is not None else etree.Element("noResponse"))
+        ctx.lanes[step.id] = states
+        ctx.steps[step.id] = StepState("done", request=[r for _la, r in prepared], payload=combined)
+        result = StepResult(step, "done", "", lanes[0], prepared[0][1], lanes=lanes)
+        checks = {"schema-valid": c.schema_valid, "namespaces": c.namespaces, "result-code": c.result_code}
+        for check_id in auto_check_ids(step):
+            verdicts = [checks[check_id](step.interaction, ex) for ex in lanes]
+            bad = [f"person {n + 1} of {len(lanes)}: {v.message}" for n, v in enumerate(verdicts) if v.status != PASS]
+            status = FAIL if bad else PASS
+            distinct = list(dict.fromkeys(v.message for v in verdicts))
+            message = "; ".join(bad) if bad else f"all {len(lanes)} answers pass: " + "; ".join(distinct[:4])
+            self._emit(result, scenario, step, check_id, self._auto_rule(step, check_id), status, message, True)
+        for check in step.checks:
+            status, message = self._declared(check, lanes[0], combined, ctx)
+            self._emit(result, scenario, step, check.id, check.rule, status, message)
+        return result
+
     def _declared(self, check: Any, ex: Exchange, payload: Any, ctx: Context) -> tuple[str, str]:
         try:
             if check.when is not None and not ctx.condition(check.when):
                 return NA, f"does not apply here: the condition {check.when!r} is not met"
-            expected = ctx.substitute(check.expected)
+            if check.assertion == "same_as":
+                earlier = ctx.steps.get(check.expected)
+                if earlier is None or earlier.status != "done":
+                    status = earlier.status if earlier is not None else BLOCKED
+                    raise StepUnavailable(check.expected, status, earlier.reason if earlier else "has not run")
+                expected: Any = [text_of(n) for n in select(earlier.payload, parse_path(check.value))]
+            else:
+                expected = ctx.substitute(check.expected)
         except StepUnavailable as exc:
             skip = self._unavailable(exc)
             return skip.status, skip.reason
@@ -398,12 +504,31 @@ class Runner:
             message = f"{step.interaction} is mandatory for every producer, but {why}"
         self._emit(result, scenario, step, "wsdl-matches-contract", self._auto_rule(step, "wsdl-matches-contract"),
                    verdict.status, message, True)
+        if served is False:  # one cause, reported once: the address cannot be read without a WSDL
+            self._emit(result, scenario, step, "wsdl-address", self._auto_rule(step, "wsdl-address"), BLOCKED,
+                       f"not run: no WSDL to read the address from ({why})", True)
+            return result
+        address = c.wsdl_address(step.interaction, ex)
+        self._emit(result, scenario, step, "wsdl-address", self._auto_rule(step, "wsdl-address"),
+                   address.status, address.message, True)
         return result
 
     def _run_cleanup(self, step: Step, ctx: Context) -> StepResult:
         served, why = self.is_served(step.interaction)
         if served is False:
             return StepResult(step, "skipped", f"the producer does not serve {step.interaction}")
+        if self._still_down():
+            return StepResult(step, "skipped", f"the producer stopped answering at {self.down}")
+        if step.concurrent:
+            # Each person undoes their own part; a person whose reference finds nothing has none.
+            done = []
+            for i, pnr in enumerate(self.options.racers):
+                try:
+                    done.append(self._prepare(step, self._lane(ctx, i, pnr)))
+                except _Skip:
+                    continue
+            lanes = self.conn.concurrent(step.interaction, done) if done else []
+            return StepResult(step, "done" if lanes else "skipped", "", lanes[0] if lanes else None, lanes=lanes)
         try:
             la, request = self._prepare(step, ctx)
         except _Skip as skip:

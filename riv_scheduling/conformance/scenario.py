@@ -31,12 +31,14 @@ from riv_scheduling.contract.schemas import RESOURCES, SCHEMA_DIR
 BUILTIN_VARIABLES = frozenset({
     "unit", "person", "person2", "person_id", "person2_id", "actor", "actor2",
     "today", "now", "search_from", "search_to", "time_type", "unknown_id", "reason_text",
+    "unit_other_case", "concurrency", "concurrency_others",
 })
 
 # Assertions a check can make (exactly one per check); docs/conformance.md, "Checks".
 ASSERTIONS = frozenset({
     "equals", "not_equals", "one_of", "not_one_of", "exists", "contains", "not_contains",
     "all_equal", "all_after", "all_from", "count_at_least", "matches", "soap_fault", "http_status",
+    "count", "same_as",
 })
 PSEUDO_VALUES = frozenset({"@status", "@content_type", "@faultcode", "@faultstring"})
 
@@ -81,6 +83,8 @@ class Step:
     checks: tuple[Check, ...] = ()
     cleanup: bool = False
     bind: dict[str, str] = field(default_factory=dict)  # name -> path in the response
+    header: str | None = None  # raw: more SOAP header entries (XML text) after the LogicalAddress
+    concurrent: bool = False  # call: sent at once by each of the concurrent persons
 
 
 @dataclass(frozen=True)
@@ -116,7 +120,7 @@ class Scenario:
 
 def auto_check_ids(step: Step) -> list[str]:
     if step.kind == "wsdl":
-        return ["wsdl-matches-contract"]
+        return ["wsdl-matches-contract", "wsdl-address"]
     if step.kind != "call" or not step.auto_checks:
         return []
     ids = ["schema-valid", "namespaces"]
@@ -128,7 +132,7 @@ def auto_check_ids(step: Step) -> list[str]:
 SCENARIO_KEYS = {"id", "title", "flow", "description", "changes_data", "requires", "requires_vars", "uses_vars",
                  "order"}
 STEP_KEYS = {"id", "title", "call", "raw", "wsdl", "request", "body", "data", "content_type",
-             "logical_address", "when", "auto_checks", "mandatory", "check", "bind"}
+             "logical_address", "when", "auto_checks", "mandatory", "check", "bind", "header", "concurrent"}
 CHECK_KEYS = {"id", "title", "rule", "value", "ignore_case", "when"} | ASSERTIONS
 
 
@@ -274,8 +278,15 @@ def _step(where: str, table: Any, earlier: list[str], variables: set[str], binds
     logical_address = table.get("logical_address", "${unit}")
     if logical_address is not False and not isinstance(logical_address, str):
         raise ScenarioError(f"{where}: logical_address is a text or false")
+    header = table.get("header")
+    if header is not None and (kind != "raw" or body is None or not isinstance(header, str)):
+        raise ScenarioError(f"{where}: header = is a text, for raw steps with body =")
+    concurrent = table.get("concurrent", False)
+    if not isinstance(concurrent, bool) or (concurrent and kind != "call"):
+        raise ScenarioError(f"{where}: concurrent = true/false, for call steps")
 
-    _references(where, [request, body, data, logical_address, table.get("when")], earlier, variables, binds)
+    _references(where, [request, body, data, header, logical_address, table.get("when")], earlier, variables,
+                binds)
     when = table.get("when")
     if when is not None:
         _condition(where, when)
@@ -301,7 +312,13 @@ def _step(where: str, table: Any, earlier: list[str], variables: set[str], binds
         if check.id in seen:
             raise ScenarioError(f"{where}: check id {check.id!r} is used twice (or is an automatic check)")
         seen.add(check.id)
-        _references(f"{where} check {check.id!r}", [check.expected, check.when], earlier + [sid], variables, binds)
+        if check.assertion == "same_as":
+            if check.expected not in earlier + [sid] or check.expected == sid:
+                raise ScenarioError(f"{where} check {check.id!r}: same_as names an earlier step, "
+                                    f"not {check.expected!r}")
+        else:
+            _references(f"{where} check {check.id!r}", [check.expected, check.when], earlier + [sid], variables,
+                        binds)
         checks.append(check)
     auto = table.get("auto_checks", True)
     mandatory = table.get("mandatory", False)
@@ -313,7 +330,7 @@ def _step(where: str, table: Any, earlier: list[str], variables: set[str], binds
         id=sid, kind=kind, interaction=name, title=str(table.get("title", "")), request=request,
         body=body, data=data, content_type=str(table.get("content_type", "text/xml; charset=utf-8")),
         logical_address=logical_address, when=when, auto_checks=auto, mandatory=mandatory,
-        checks=tuple(checks), cleanup=cleanup, bind=dict(bind),
+        checks=tuple(checks), cleanup=cleanup, bind=dict(bind), header=header, concurrent=concurrent,
     )
 
 
@@ -363,6 +380,10 @@ def _check(where: str, table: Any, kind: str) -> Check:
         raise ScenarioError(f"{where}: {assertion} takes true or false")
     if assertion in ("count_at_least", "http_status") and not isinstance(expected, int):
         raise ScenarioError(f"{where}: {assertion} takes a number")
+    if assertion == "count" and not (isinstance(expected, int) or (isinstance(expected, str) and "${" in expected)):
+        raise ScenarioError(f"{where}: count takes a number or a ${{variable}} that holds one")
+    if assertion == "same_as" and (not isinstance(expected, str) or value.startswith("@")):
+        raise ScenarioError(f"{where}: same_as takes the id of an earlier step and a path value =")
     if kind == "wsdl":
         raise ScenarioError(f"{where}: wsdl steps have only their automatic check")
     when = table.get("when")

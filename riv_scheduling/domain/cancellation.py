@@ -11,7 +11,6 @@ from .lookup import existing_appointment
 from .model import Actor, Appointment, AppointmentState, Code, PersonId, Process
 from .policy import Change, check_reason
 from .result_codes import ResultCode
-from .retry import repeated_cancel
 from .use_case import UseCase
 
 log = logging.getLogger(__name__)
@@ -30,16 +29,11 @@ class Cancellation(UseCase):
     ) -> Appointment:
         """CancelAppointment: the slot is bookable again in the same transaction.
 
-        A repeat (the person's appointment was cancelled at most RETRY_WINDOW ago) answers OK again."""
+        A repeat of a cancellation is refused with APPOINTMENT_IS_ALREADY_CANCELED every time
+        (TKB 2.0 §3.7.4), unlike a repeated Make/UpdateAppointment (retry.py): the code carries the
+        true state, so a consumer's retry is just as safe, and nothing is released twice."""
         audit = AuditRecord("CancelAppointment", actor, person_id, consumer, appointment_id=appointment_id)
         with self._change(logical_address, audit) as (uow, facility, now):
-            cancelled = repeated_cancel(uow, facility, person_id, appointment_id, now)
-            if cancelled is not None:
-                event = audit.event(now, AuditAction.REPEATED, ResultCode.OK, timeslot_id=cancelled.timeslot_id)
-                uow.audit.append(event)
-                uow.commit()
-                log.info("appointment %s: CancelAppointment repeated at %s by %r", cancelled.id, facility.hsa_id, actor)
-                return cancelled
             appointment, slot, time_type = existing_appointment(uow, facility, person_id, appointment_id)
             time_type = self._policy.check_change(Change.CANCEL, slot, time_type, now)
             reason_text, reason_code = check_reason(time_type, Process.AVBOKNING, reason_text, reason_code)

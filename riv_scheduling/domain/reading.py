@@ -9,7 +9,7 @@ from datetime import date
 
 from .clock import end_of_day, start_of_day, to_utc
 from .lookup import find_facility, first_in_chain, latest_in_chain, owned, require_valid_person
-from .model import AppointmentView, HealthcareFacility, PersonId
+from .model import AppointmentView, HealthcareFacility, PersonId, TimeType
 from .ports import UnitOfWork
 from .views import timeslot_views
 
@@ -74,8 +74,11 @@ class Reading:
         from_date: date | None = None,
         to_date: date | None = None,
         time_type_code: str | None = None,
+        healthcare_service_code: str | None = None,
     ) -> list[AppointmentView]:
-        """GetAppointments: the person's ACTIVE appointments at the unit, ordered by start."""
+        """GetAppointments: the person's ACTIVE appointments at the unit, ordered by start; the
+        filters of TKB 2.0 §7.4.4 (dates, timeTypeCode, healthcareServiceCode: the care service the
+        appointment's time type performs) all apply together."""
         with self._uow() as uow:
             facility = find_facility(uow, logical_address)
             require_valid_person(person_id)
@@ -87,8 +90,15 @@ class Reading:
                 start_from=start_of_day(from_date) if from_date else None,
                 start_before=end_of_day(to_date) if to_date else None,
             )
-            rows = [(a, s) for a, s in rows if time_type_code is None or s.time_type_code == time_type_code]
-            rows.sort(key=lambda row: (to_utc(row[1].start), str(row[0].id)))
             time_types = {t.code: t for t in uow.time_types.list(facility.hsa_id)}
+            rows = [(a, s) for a, s in rows if time_type_code is None or s.time_type_code == time_type_code]
+            if healthcare_service_code is not None:
+                rows = [(a, s) for a, s in rows if _performs(time_types.get(s.time_type_code), healthcare_service_code)]
+            rows.sort(key=lambda row: (to_utc(row[1].start), str(row[0].id)))
             views = {v.timeslot.id: v for v in timeslot_views(uow, facility, time_types, [s for _, s in rows])}
             return [AppointmentView(a, views[s.id]) for a, s in rows if s.id in views]
+
+
+def _performs(time_type: TimeType | None, service_code: str) -> bool:
+    # A time type the clinic has removed names no care service, so the filter leaves it out.
+    return time_type is not None and time_type.offers_service(service_code)

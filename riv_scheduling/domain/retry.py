@@ -1,7 +1,9 @@
 """Recognising a repeated change request, answered as the first one was.
 
 The national platform retries a request it got no answer to (once, after 29 s; see
-docs/operations.md), so a change that already took effect must not be made twice or refused.
+docs/operations.md), so a booking or rebooking that already took effect must not be made twice or
+refused. A repeated CancelAppointment is not one of them: TKB 2.0 §3.7.4 gives it its own code,
+APPOINTMENT_IS_ALREADY_CANCELED, which tells a retrying consumer the goal is reached (cancellation.py).
 """
 
 from __future__ import annotations
@@ -57,17 +59,3 @@ def repeated_update(
         return None
     return new
 
-
-def repeated_cancel(
-    uow: UnitOfWork, facility: HealthcareFacility, person_id: PersonId, appointment_id: uuid.UUID, now: datetime
-) -> Appointment | None:
-    """The appointment when the person's appointment was cancelled at most RETRY_WINDOW ago, else None."""
-    cancelled = uow.appointments.get(appointment_id)
-    if (
-        cancelled is not None
-        and owned(cancelled, facility, person_id)
-        and cancelled.state is AppointmentState.CANCELLED
-        and within_retry_window(cancelled.updated_at, now)
-    ):
-        return cancelled
-    return None

@@ -108,12 +108,33 @@ def parse(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Envelope:
             raise EnvelopeError(
                 f"Too many SOAP header elements: {len(header)} (at most {limits.max_header_elements})"
             )
+        _must_understand(header)
         found = [c for c in header if c.tag == LOGICAL_ADDRESS_TAG]
         if len(found) > 1:
             raise EnvelopeError("More than one LogicalAddress header")
         if found:
             logical_address = (found[0].text or "").strip()
     return Envelope(root, payload[0], logical_address)
+
+
+_MUST_UNDERSTAND = f"{{{SOAP11_NS}}}mustUnderstand"
+_ACTOR = f"{{{SOAP11_NS}}}actor"
+_NEXT = "http://schemas.xmlsoap.org/soap/actor/next"
+
+
+def _must_understand(header: etree._Element) -> None:
+    """SOAP 1.1 §4.2.3: a header entry for us with mustUnderstand="1" that we do not understand
+    (anything but LogicalAddress) is a MustUnderstand fault, before anything is processed."""
+    for entry in header:
+        if not isinstance(entry.tag, str) or entry.tag == LOGICAL_ADDRESS_TAG:
+            continue
+        if entry.get(_ACTOR, _NEXT) != _NEXT:  # meant for another SOAP node (§4.2.2)
+            continue
+        if (entry.get(_MUST_UNDERSTAND) or "").strip() in ("1", "true"):
+            raise EnvelopeError(
+                f"SOAP header {_shorten(str(entry.tag))} has mustUnderstand=\"1\" and is not understood",
+                "MustUnderstand",
+            )
 
 
 def _check_bytes(data: bytes, limits: Limits) -> None:

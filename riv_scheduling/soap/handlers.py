@@ -209,6 +209,7 @@ def get_appointments(call: Call, req: Any) -> Any:
         from_date=m.to_date(req.fromDate, "fromDate") if req.fromDate else None,
         to_date=m.to_date(req.toDate, "toDate") if req.toDate else None,
         time_type_code=req.timeTypeCode,
+        healthcare_service_code=req.healthcareServiceCode,  # TKB 2.0 §7.4.4
     )
     return _response(
         "GetAppointments",

@@ -7,6 +7,11 @@ outside, exactly as it would in a vendor's producer.
 from __future__ import annotations
 
 import copy
+import io
+import re
+import threading
+import time
+import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -194,3 +199,372 @@ VP004 = (
     b"for serviceNamespace: urn:riv:supportprocess:logistics:scheduling:CancelAppointmentResponder:2</detailString>"
     b"</detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>"
 )
+
+
+# -- defects that read the request too (issue #12: what a region's tester must catch) -----------
+
+Respond = Callable[[str, list[tuple[str, str]], bytes], Iterable[bytes]]
+
+
+class Intercept:
+    """Middleware base: sees each request's bytes and the inner answer, may change either.
+
+    ``store`` and ``server`` are set by the test's ``Producers`` before the first request, for the
+    defects that act behind the wire (a second release of a slot) or stop the whole server."""
+
+    store: Any = None
+    server: Any = None
+
+    def __call__(self, app: App) -> App:
+        self.app = app
+
+        def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+            path = environ.get("PATH_INFO", "").rstrip("/")
+            data = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            if environ.get("REQUEST_METHOD") == "GET":
+                data = b""
+            return self.handle(environ, path, data, start_response)
+
+        return wrapped
+
+    def call(self, environ: dict[str, Any], data: bytes) -> tuple[str, list[tuple[str, str]], bytes]:
+        """The inner producer's answer to ``data`` (status, headers, body)."""
+        inner = dict(environ)
+        inner["wsgi.input"] = io.BytesIO(data)
+        inner["CONTENT_LENGTH"] = str(len(data))
+        captured: dict[str, Any] = {}
+
+        def capture(st: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+            captured["status"], captured["headers"] = st, headers
+
+        body = b"".join(self.app(inner, capture))
+        return captured["status"], captured["headers"], body
+
+    @staticmethod
+    def send(start_response: Callable[..., Any], status: str, headers: list[tuple[str, str]],
+             body: bytes) -> list[bytes]:
+        headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+        start_response(status, headers + [("Content-Length", str(len(body)))])
+        return [body]
+
+    def handle(self, environ: dict[str, Any], path: str, data: bytes,
+               start_response: Callable[..., Any]) -> Iterable[bytes]:
+        status, headers, body = self.call(environ, self.request(path, data))
+        status, body = self.response(path, data, status, body)
+        return self.send(start_response, status, headers, body)
+
+    def request(self, path: str, data: bytes) -> bytes:
+        return data
+
+    def response(self, path: str, data: bytes, status: str, body: bytes) -> tuple[str, bytes]:
+        return status, body
+
+
+def _text(data: bytes, local: str) -> str | None:
+    """The text of the first element with this local name in an XML message (None if absent or not XML)."""
+    try:
+        root = etree.fromstring(data)
+    except etree.XMLSyntaxError:
+        return None
+    found = root.find(f".//{{*}}{local}")
+    return found.text if found is not None else None
+
+
+def _set_text(data: bytes, local: str, value: str) -> bytes:
+    root = etree.fromstring(data)
+    for el in root.iter(f"{{*}}{local}"):
+        el.text = value
+    return _xml(root)
+
+
+MAKE, UPDATE = "/MakeAppointment/2/rivtabp21", "/UpdateAppointment/2/rivtabp21"
+CANCEL, GET_ONE = "/CancelAppointment/2/rivtabp21", "/GetAppointment/2/rivtabp21"
+SLOTS, DATES = "/GetAvailableTimeslots/2/rivtabp21", "/GetAvailableDates/2/rivtabp21"
+
+
+class _Bookings(Intercept):
+    """Remembers which slot each appointment was booked in (from MakeAppointment/UpdateAppointment)."""
+
+    def __init__(self) -> None:
+        self.slot_of: dict[str, str] = {}
+        self.hidden: set[str] = set()  # slots a defect no longer offers
+
+    def remember(self, path: str, data: bytes, body: bytes) -> None:
+        if path in (MAKE, UPDATE) and _text(body, "resultCode") in ("OK", "INFO"):
+            appointment, slot = _text(body, "appointmentId"), _text(data, "timeslotId")
+            if appointment and slot:
+                self.slot_of[appointment] = slot
+
+    def response(self, path: str, data: bytes, status: str, body: bytes) -> tuple[str, bytes]:
+        self.remember(path, data, body)
+        return status, self.after(path, data, body)
+
+    def after(self, path: str, data: bytes, body: bytes) -> bytes:
+        if path == SLOTS and self.hidden:
+            root, payload = _payload(body)
+            for slot in list(payload.findall("{*}timeslot")) if payload is not None else []:
+                if slot.findtext("{*}timeslotId") in self.hidden:
+                    payload.remove(slot)
+            return _xml(root)
+        return body
+
+
+class LostLock(Intercept):
+    """MakeAppointment checks and books in two steps without a lock: while another booking of the
+    same slot is in flight, the refusal of the loser becomes OK with a made-up appointmentId."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.in_flight: dict[str, int] = {}
+
+    def handle(self, environ: dict[str, Any], path: str, data: bytes,
+               start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if path != MAKE:
+            return super().handle(environ, path, data, start_response)
+        slot = _text(data, "timeslotId") or ""
+        with self.lock:
+            self.in_flight[slot] = self.in_flight.get(slot, 0) + 1
+        try:
+            time.sleep(0.2)  # the window between "is it free?" and "book it"
+            with self.lock:
+                raced = self.in_flight[slot] > 1
+            status, headers, body = self.call(environ, data)
+        finally:
+            with self.lock:
+                self.in_flight[slot] -= 1
+        if raced and _text(body, "resultCode") == "REQUESTED_TIME_IS_ALREADY_RESERVED":
+            root, payload = _payload(body)
+            assert payload is not None
+            for text in payload.findall("{*}resultText"):
+                payload.remove(text)
+            payload.find("{*}resultCode").text = "OK"
+            made_up = etree.Element(f"{{{etree.QName(payload).namespace}}}appointmentId")
+            made_up.text = str(uuid.uuid4())
+            payload.find("{*}resultCode").addprevious(made_up)
+            body = _xml(root)
+        return self.send(start_response, status, headers, body)
+
+
+class AppointmentLeaked(Intercept):
+    """GetAppointment shows an appointment to anyone who names its id (it keeps the owner's answer)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, bytes] = {}
+
+    def response(self, path: str, data: bytes, status: str, body: bytes) -> tuple[str, bytes]:
+        if path != GET_ONE:
+            return status, body
+        appointment_id = _text(data, "appointmentId") or ""
+        if b"appointment>" in body:
+            self.seen[appointment_id] = body
+        elif appointment_id in self.seen:
+            return status, self.seen[appointment_id]
+        return status, body
+
+
+class LetterCase(Intercept):
+    """A LogicalAddress that is not written exactly as the unit's HSA-id is an unknown unit (Client Fault)."""
+
+    def __init__(self, unit: str) -> None:
+        self.unit = unit
+
+    def handle(self, environ: dict[str, Any], path: str, data: bytes,
+               start_response: Callable[..., Any]) -> Iterable[bytes]:
+        address = _text(data, "LogicalAddress") if data else None
+        if address is not None and address.strip() != self.unit:
+            body = fault("Client", f"Unknown LogicalAddress {address!r}")
+            return self.send(start_response, "500 Internal Server Error", [("Content-Type", "text/xml")], body)
+        return super().handle(environ, path, data, start_response)
+
+
+class NoReleaseOnRebooking(_Bookings):
+    """After an UpdateAppointment the slot left behind is never offered again."""
+
+    def after(self, path: str, data: bytes, body: bytes) -> bytes:
+        if path == UPDATE and _text(body, "resultCode") in ("OK", "INFO"):
+            left = self.slot_of.get(_text(data, "originalAppointmentId") or "")
+            if left:
+                self.hidden.add(left)
+        return super().after(path, data, body)
+
+
+class CancelFreesNothing(_Bookings):
+    """After a CancelAppointment the cancelled slot is never offered again."""
+
+    def after(self, path: str, data: bytes, body: bytes) -> bytes:
+        if path == CANCEL and _text(body, "resultCode") in ("OK", "INFO"):
+            freed = self.slot_of.get(_text(data, "appointmentId") or "")
+            if freed:
+                self.hidden.add(freed)
+        return super().after(path, data, body)
+
+
+class ReusedIdRelatedToItself(Intercept):
+    """UpdateAppointment answers with the original id; GetAppointment of that id shows the new
+    appointment under the original id, listing the original id as related (only the counts moved)."""
+
+    def __init__(self) -> None:
+        self.new_of: dict[str, str] = {}
+
+    def handle(self, environ: dict[str, Any], path: str, data: bytes,
+               start_response: Callable[..., Any]) -> Iterable[bytes]:
+        asked = _text(data, "appointmentId") if path == GET_ONE else None
+        if asked in self.new_of:
+            status, headers, body = self.call(environ, _set_text(data, "appointmentId", self.new_of[asked]))
+            root, payload = _payload(body)
+            appointment = payload.find("{*}appointment") if payload is not None else None
+            if appointment is not None:
+                appointment.find("{*}appointmentId").text = asked
+                related = etree.Element(f"{{{etree.QName(appointment).namespace}}}relatedAppointmentId")
+                related.text = asked
+                appointment.find("{*}appointmentId").addnext(related)
+                body = _xml(root)
+            return self.send(start_response, status, headers, body)
+        status, headers, body = self.call(environ, data)
+        original = _text(data, "originalAppointmentId")
+        new = _text(body, "appointmentId")
+        if path == UPDATE and original and new and _text(body, "resultCode") in ("OK", "INFO"):
+            self.new_of[original] = new
+            body = _set_text(body, "appointmentId", original)
+        return self.send(start_response, status, headers, body)
+
+
+class ReusedIdNotMoved(Intercept):
+    """UpdateAppointment answers with the original id, which no longer shows the rebooked appointment."""
+
+    def response(self, path: str, data: bytes, status: str, body: bytes) -> tuple[str, bytes]:
+        original = _text(data, "originalAppointmentId")
+        if path == UPDATE and original and _text(body, "appointmentId"):
+            return status, _set_text(body, "appointmentId", original)
+        return status, body
+
+
+class ServerFaultForClientError(Intercept):
+    """Every SOAP Fault says soap:Server, also for what the consumer got wrong."""
+
+    def response(self, path: str, data: bytes, status: str, body: bytes) -> tuple[str, bytes]:
+        return status, body.replace(b":Client</faultcode>", b":Server</faultcode>")
+
+
+class DiesOnMalformedXml(Intercept):
+    """Malformed XML kills the producer: it answers nothing, ever again."""
+
+    def handle(self, environ: dict[str, Any], path: str, data: bytes,
+               start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if data:
+            try:
+                etree.fromstring(data)
+            except etree.XMLSyntaxError:
+                server = self.server
+                threading.Thread(target=lambda: (server.shutdown(), server.server_close()), daemon=True).start()
+                return self.send(start_response, "500 Internal Server Error", [("Content-Type", "text/plain")],
+                                 b"Traceback (most recent call last): ... XMLSyntaxError\n")
+        return super().handle(environ, path, data, start_response)
+
+
+class DtdAccepted(Intercept):
+    """A DOCTYPE is dropped and the request served (an XML parser with DTDs on, under a SOAP stack)."""
+
+    def request(self, path: str, data: bytes) -> bytes:
+        return re.sub(rb"<!DOCTYPE[^\[>]*(\[[^\]]*\])?\s*>", b"", data)
+
+
+class MissingLogicalAddressAccepted(Intercept):
+    """A request without the LogicalAddress header is served as if it named the unit."""
+
+    def __init__(self, unit: str) -> None:
+        self.unit = unit
+
+    def request(self, path: str, data: bytes) -> bytes:
+        if not data or b"LogicalAddress" in data:
+            return data
+        header = (f'<itr:LogicalAddress xmlns:itr="urn:riv:itintegration:registry:1">{self.unit}'
+                  "</itr:LogicalAddress>").encode()
+        if re.search(rb"<(\w+):Header\s*/>", data):
+            return re.sub(rb"<(\w+):Header\s*/>", lambda m: b"<%s:Header>%s</%s:Header>" % (m[1], header, m[1]), data)
+        if re.search(rb"<(\w+):Header\s*>", data):
+            return re.sub(rb"<(\w+):Header\s*>", lambda m: m[0] + header, data, count=1)
+        return re.sub(rb"<(\w+):Body", lambda m: b"<%s:Header>%s</%s:Header><%s:Body" % (m[1], header, m[1], m[1]),
+                      data, count=1)
+
+
+class WrongWsdlAddress(Intercept):
+    """The served WSDLs name http://tempuri.org as the endpoint."""
+
+    def handle(self, environ: dict[str, Any], path: str, data: bytes,
+               start_response: Callable[..., Any]) -> Iterable[bytes]:
+        status, headers, body = self.call(environ, data)
+        if environ.get("REQUEST_METHOD") == "GET" and b"definitions" in body:
+            body = re.sub(rb'(<[\w]*:?address location=")[^"]*"', rb'\1http://tempuri.org"', body)
+        return self.send(start_response, status, headers, body)
+
+
+class RepeatedCancelOk(_Bookings):
+    """A repeated CancelAppointment answers OK (ten minutes of 'retry'), with ``release``: and frees
+    the slot a second time, behind the wire, though someone else holds it now."""
+
+    def __init__(self, release: bool) -> None:
+        super().__init__()
+        self.release = release
+
+    def after(self, path: str, data: bytes, body: bytes) -> bytes:
+        if path == CANCEL and _text(body, "resultCode") == "APPOINTMENT_IS_ALREADY_CANCELED":
+            slot = self.slot_of.get(_text(data, "appointmentId") or "")
+            if self.release and slot:
+                with self.store.uow().writing() as uow:
+                    uow.timeslots.release(uuid.UUID(slot))
+                    uow.commit()
+            root, payload = _payload(body)
+            assert payload is not None
+            for text in payload.findall("{*}resultText"):
+                payload.remove(text)
+            payload.find("{*}resultCode").text = "OK"
+            return _xml(root)
+        return super().after(path, data, body)
+
+
+class MustUnderstandIgnored(Intercept):
+    """Header entries marked mustUnderstand are served as if they were not there."""
+
+    def request(self, path: str, data: bytes) -> bytes:
+        return re.sub(rb'\s[\w]+:mustUnderstand="(1|true)"', b"", data)
+
+
+class PastSlotEarlierToday(Intercept):
+    """GetAvailableTimeslots for a window with today adds a slot of today that started a minute ago
+    (``slots``); GetAvailableDates for a window with yesterday lists yesterday (``dates``)."""
+
+    def __init__(self, slots: bool = True, dates: bool = False) -> None:
+        self.slots, self.dates = slots, dates
+
+    def response(self, path: str, data: bytes, status: str, body: bytes) -> tuple[str, bytes]:
+        now = datetime.now(ZoneInfo("Europe/Stockholm"))
+        today = now.strftime("%Y%m%d")
+        start, end = _text(data, "startDateInclusive") or "", _text(data, "endDateInclusive") or ""
+        if self.slots and path == SLOTS and start <= today <= end and now.hour * 60 + now.minute >= 1:
+            root, payload = _payload(body)
+            slots = payload.findall("{*}timeslot") if payload is not None else []
+            if slots:
+                past = copy.deepcopy(slots[0])
+                past.find("{*}timeslotId").text = PAST_TIMESLOT_ID
+                past.find("{*}startTime").text = (now - timedelta(minutes=1)).strftime("%Y%m%d%H%M%S")
+                end_time = past.find("{*}endTime")
+                if end_time is not None:
+                    end_time.text = (now + timedelta(minutes=19)).strftime("%Y%m%d%H%M%S")
+                slots[0].addprevious(past)
+                return status, _xml(root)
+        yesterday = (now - timedelta(days=1)).strftime("%Y%m%d")
+        if self.dates and path == DATES and start <= yesterday <= end:
+            root, payload = _payload(body)
+            dates = payload.findall("{*}availableDate") if payload is not None else []
+            if dates:
+                past = copy.deepcopy(dates[0])
+                past.find("{*}date").text = yesterday
+                dates[0].addprevious(past)
+                return status, _xml(root)
+        return status, body
+
+
+def fault(code: str, message: str) -> bytes:
+    return (f'<soap:Envelope xmlns:soap="{SOAP}"><soap:Body><soap:Fault><faultcode>soap:{code}</faultcode>'
+            f"<faultstring>{message}</faultstring></soap:Fault></soap:Body></soap:Envelope>").encode()

@@ -52,6 +52,8 @@ class Producers:
         inner = Producer(Scheduling(store.uow))
         app: Any = middleware(inner) if middleware is not None else inner
         server = make_server(app, "127.0.0.1", 0)
+        if hasattr(middleware, "store"):  # a defect that acts behind the wire (defects.Intercept)
+            middleware.store, middleware.server = store, server  # type: ignore[union-attr]
         threading.Thread(target=server.serve_forever, daemon=True).start()
         self.started.append((server, store))
         host, port = server.server_address[:2]
@@ -77,3 +79,24 @@ def run_kit(running: Running, only: list[str] | None = None, **options: Any) -> 
 
 def failing(result: RunResult) -> set[str]:
     return {r.name for r in result.checks if r.status in ("fail", "blocked")}
+
+
+def explain_failures(result: RunResult) -> str:
+    return "\n".join(f"  {r.status} {r.name}: {r.message[:300]}" for r in result.checks
+                     if r.status in ("fail", "blocked"))
+
+
+def row_hashes(store: Any) -> dict[str, str]:
+    """One SHA-256 per table over all its rows (in a fixed order): equal before and after means unchanged."""
+    import hashlib
+
+    from sqlalchemy import select
+
+    from riv_scheduling.store.tables import metadata
+
+    hashes = {}
+    with store.engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            rows = sorted(repr(tuple(row)) for row in conn.execute(select(table)))
+            hashes[table.name] = hashlib.sha256("\n".join(rows).encode()).hexdigest() + f" ({len(rows)} rows)"
+    return hashes

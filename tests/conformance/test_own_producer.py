@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from defects import NOT_IN_CORE, VP004, hidden, not_served
-from kit_helpers import PERSON, PERSON2, failing, run_kit
+from kit_helpers import PERSON, PERSON2, failing, row_hashes, run_kit
 
 from riv_scheduling.conformance.runner import NA, PASS
 
@@ -80,7 +80,9 @@ def test_checks_of_interactions_not_served_are_not_applicable(producer) -> None:
 def test_a_missing_mandatory_interaction_fails_discovery(producer) -> None:
     running = producer(hidden("GetAppointment"))
     result = run_kit(running, only=["service-discovery", "new-booking"])
-    assert failing(result) == {"service-discovery/get-appointment/wsdl-matches-contract"}
+    assert failing(result) == {"service-discovery/get-appointment/wsdl-matches-contract",
+                               "service-discovery/get-appointment/wsdl-address"}
+    assert result.by_name()["service-discovery/get-appointment/wsdl-address"].status == "blocked"
     assert "mandatory" in result.by_name()["service-discovery/get-appointment/wsdl-matches-contract"].message
     assert {r.status for r in result.checks if r.scenario == "new-booking"} == {NA}
 
@@ -116,8 +118,12 @@ def test_a_404_or_a_platform_fault_in_mid_flow_makes_the_rest_not_applicable(pro
 
 def test_read_only_changes_nothing(producer) -> None:
     running = producer()
+    store = producer.started[-1][1]
+    before = row_hashes(store)
     result = run_kit(running, read_only=True)
     assert result.ok, explain(result)
+    assert row_hashes(store) == before  # not one row of the producer's database changed
+    assert any("(0 rows)" not in h for h in before.values())
     sent = [st.exchange for sr in result.scenarios for st in sr.steps + sr.cleanup if st.exchange is not None]
     assert sent and not [ex for ex in sent if ex.interaction in DATA_CHANGING and ex.kind != "wsdl"]
     for sr in result.scenarios:
@@ -130,8 +136,78 @@ def test_read_only_changes_nothing(producer) -> None:
 
 def test_every_booking_the_kit_makes_is_cancelled_again(producer) -> None:
     running = producer()
-    run_kit(running, only=["new-booking", "rebooking", "cancellation", "confirmation"])
+    before = row_hashes(producer.started[-1][1])
+    run_kit(running, only=["new-booking", "concurrent-booking", "rebooking", "cancellation", "confirmation"],
+            concurrent_persons=(PERSON, PERSON2, "191212120016"))
+    assert row_hashes(producer.started[-1][1]) != before  # the hashes see a change (the audit trail grew)
     for person, other in ((PERSON, PERSON2), (PERSON2, PERSON)):
         after = run_kit(running, only=["queries"], person=person, person2=other)
         listed = [st for sr in after.scenarios for st in sr.steps if st.step.id == "appointments"][0]
         assert b"appointmentId" not in listed.exchange.response
+
+
+BLOCKED_FLOW = '''
+[scenario]
+id = "blocked-flow"
+title = "A flow whose booking cannot be made"
+flow = "TKB 2.0 §3.2.1"
+changes_data = true
+
+[[step]]
+id = "search"
+call = "GetAvailableTimeslots"
+[step.request]
+actor = "${actor}"
+personId = "${person_id}"
+startDateInclusive = "${search_from}"
+endDateInclusive = "${search_to}"
+[step.bind]
+slot = "timeslot[timeType.code=NO-SUCH-TYPE][0]"
+
+[[step]]
+id = "make"
+call = "MakeAppointment"
+[step.request]
+actor = "${actor}"
+personId = "${person_id}"
+timeslotId = "${slot.timeslotId}"
+
+[[step]]
+id = "get"
+call = "GetAppointment"
+when = "${make.appointmentId}"
+[step.request]
+actor = "${actor}"
+appointmentId = "${unknown_id}"
+personId = "${person_id}"
+
+[[step]]
+id = "list"
+call = "GetAppointments"
+[step.request]
+actor = "${actor}"
+personId = "${person_id}"
+
+[[step.check]]
+id = "lists-booking"
+rule = "TKB 2.0 §3.1: the booking is listed"
+when = "${make.appointmentId}"
+value = "appointment.appointmentId"
+contains = "${make.appointmentId}"
+'''
+
+
+def test_what_an_earlier_failure_kept_from_running_is_blocked_not_not_applicable(producer, tmp_path) -> None:
+    from riv_scheduling.conformance import Runner, RunOptions, load
+
+    path = tmp_path / "blocked.toml"
+    path.write_text(BLOCKED_FLOW, encoding="utf-8")
+    running = producer()
+    result = Runner(RunOptions(running.url, running.unit, person=PERSON, person2=PERSON2)).run(load([path]))
+    by_name = result.by_name()
+    assert by_name["blocked-flow/make/schema-valid"].status == "blocked"  # nothing to book
+    # A condition on the step that could not run cannot be decided: blocked, and the run fails.
+    assert by_name["blocked-flow/get/schema-valid"].status == "blocked", by_name["blocked-flow/get/schema-valid"]
+    assert by_name["blocked-flow/list/lists-booking"].status == "blocked"
+    assert by_name["blocked-flow/list/schema-valid"].status == PASS
+    assert not result.ok and result.totals[NA] == 0

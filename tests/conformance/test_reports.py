@@ -145,3 +145,66 @@ def test_an_unreachable_producer_fails_rather_than_not_applicable(tmp_path: Path
     out = capsys.readouterr().out
     assert code == 1 and "FAILED" in out and "not applicable" in out
     assert "0 not applicable" in out
+
+
+def test_one_injected_defect_is_at_the_top_of_every_report(producer, tmp_path: Path, capsys) -> None:
+    # A whole run (every scenario) with one defect: a repeated cancellation answers OK and frees the slot again.
+    running = producer(defects.RepeatedCancelOk(release=True))
+    code, junit, page = run_cli(running.url, tmp_path, "--quiet")
+    out, _err = capsys.readouterr()
+    assert code == 1
+    first = "cancellation/cancel-again/already-cancelled"
+    # Terminal: the failures come before the listing per scenario, each with its evidence.
+    head = out[: out.index("\nservice-discovery: ")]
+    assert f"1. FAIL {first}" in head
+    assert "source:   TKB 2.0 §3.7.4" in head
+    assert "found:    resultCode = 'OK', expected 'APPOINTMENT_IS_ALREADY_CANCELED'" in head
+    assert "request:  POST " in head and "<ns0:CancelAppointment" in head and "response: HTTP 200" in head
+    assert "FAIL cancellation/search-after-cancel-again/picture-unchanged" in head
+    # HTML: the failures section is the first after the run's settings, with request and response; < 1 MB.
+    text = page.read_text(encoding="utf-8")
+    assert len(text.encode()) < 1_000_000, len(text.encode())
+    top = text[text.index('<h2 id="failures">'): text.index("<h2>Interactions</h2>")]
+    assert text.index('<h2 id="failures">') < text.index("<h2>All checks</h2>")
+    assert f"<code>{first}</code>" in top and "TKB 2.0 §3.7.4" in top
+    assert "Request: POST " in top and "Response: HTTP 200" in top and "&lt;ns1:resultCode&gt;OK&lt;" in top
+    assert "shortened:" in text  # the long search responses are cut, with a note
+    # JUnit: the suite with failures comes first, its failures first, with the request and the response.
+    root = ET.parse(junit).getroot()
+    suite = root.find("testsuite")
+    assert suite.get("name") == "cancellation"
+    case = suite.find("testcase")
+    assert case.get("name") == first and case.find("failure") is not None
+    evidence = case.find("failure").text
+    assert "source: TKB 2.0 §3.7.4" in evidence and "request (POST " in evidence and "response (HTTP 200)" in evidence
+
+
+def test_a_crash_collapses_to_its_first_cause(producer, tmp_path: Path, capsys) -> None:
+    running = producer(defects.DiesOnMalformedXml())
+    code, junit, _page = run_cli(running.url, tmp_path, "--quiet", "--only", "soap-faults", "--only", "queries")
+    out, _err = capsys.readouterr()
+    assert code == 1
+    blocked = int(re.search(r"(\d+) blocked", out.splitlines()[-1]).group(1))
+    assert blocked > 50
+    assert re.search(rf"BLOCKED {blocked} checks by one cause: not run: the producer stopped answering at "
+                     r"soap-faults/still-serving-after-malformed", out)
+    assert out.count("BLOCKED ") - out.count("\n  BLOCKED ") == 1  # one cause line, not one per check
+    assert junit_counts(junit)["errors"] == blocked
+
+
+def test_the_concurrent_persons_on_the_command_line(producer, tmp_path: Path, capsys) -> None:
+    third, fourth = "191212120016", "191212120024"
+    assert main(["conformance", "--url", "http://127.0.0.1:9", "--logical-address", UNIT,
+                 "--concurrent-person", "191212120017"]) == 2  # a wrong check digit
+    assert main(["conformance", "--url", "http://127.0.0.1:9", "--logical-address", UNIT, "--concurrency", "3"]) == 2
+    assert "between 2 and the number of concurrent persons (2)" in capsys.readouterr().err
+    running = producer()
+    people = [a for pnr in (PERSON, PERSON2, third, fourth) for a in ("--concurrent-person", pnr)]
+    code, _junit, page = run_cli(running.url, tmp_path, "--quiet", "--only", "concurrent-booking", *people,
+                                 "--concurrency", "3")
+    out, _err = capsys.readouterr()
+    assert code == 0, out
+    assert "PASS    concurrent-booking/race/others-already-reserved  " in out and ": 2 found, as expected" in out
+    text = page.read_text(encoding="utf-8")
+    assert text.count("Person 3 of 3 (sent at the same moment)") == 1  # the race (the cleanup has one person)
+    assert third not in text and "19121212****" in text and fourth not in text

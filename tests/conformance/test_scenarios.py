@@ -15,8 +15,8 @@ from riv_scheduling.conformance.__main__ import main
 from riv_scheduling.conformance.expressions import Context, ExpressionError, StepState, Unresolved, parse_path
 from riv_scheduling.conformance.scenario import ScenarioError, default_contracts_dir, load, load_file
 
-FLOWS = {"service-discovery", "soap-faults", "queries", "new-booking", "rebooking", "cancellation", "confirmation",
-         "invitation"}
+FLOWS = {"service-discovery", "soap-faults", "queries", "new-booking", "concurrent-booking", "rebooking",
+         "cancellation", "confirmation", "invitation"}
 
 
 def test_the_shipped_scenarios() -> None:

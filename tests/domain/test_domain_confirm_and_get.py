@@ -133,3 +133,22 @@ def test_appointments_filter_on_time_type(world: World) -> None:
     nurse = world.book(world.slot(world.at(3, 10), code="SSKBESOK"))
     views = world.scheduling.reading.appointments(NORR, TOLVAN, time_type_code="SSKBESOK")
     assert [v.appointment.id for v in views] == [nurse.id]
+
+
+def test_appointments_filter_on_healthcare_service(world: World) -> None:
+    # TKB 2.0 §7.4.4: healthcareServiceCode keeps the appointments whose time type performs that care service.
+    from riv_scheduling.domain import Code, HealthcareService, TimeType
+
+    service = HealthcareService(Code("82078001", "1.2.752.116.2.1.1", "Blodprov"))
+    world.setup.add_healthcare_service(service)
+    world.setup.add_time_type(NORR, TimeType("BLODPROV", "Blodprov", True, True, timedelta(0), timedelta(0),
+                                             timedelta(0), healthcare_services=(service,)))
+    world.book(world.slot(world.at(2, 10)))
+    sample = world.book(world.slot(world.at(3, 10), code="BLODPROV"))
+    views = world.scheduling.reading.appointments(NORR, TOLVAN, healthcare_service_code="82078001")
+    assert [v.appointment.id for v in views] == [sample.id]
+    assert world.scheduling.reading.appointments(NORR, TOLVAN, healthcare_service_code="390906007") == []
+    both = world.scheduling.reading.appointments(NORR, TOLVAN, time_type_code="SSKBESOK",
+                                                 healthcare_service_code="82078001")
+    assert both == []  # the filters apply together
+    assert len(world.scheduling.reading.appointments(NORR, TOLVAN)) == 2

@@ -193,6 +193,25 @@ def test_a_slot_carries_its_alternative_location_and_resources(rich: Rich) -> No
     assert [(r.typeOfResource.code, r.description) for r in found[slot].resource] == [("RUM", "Behandlingsrum 3")]
 
 
+# -- GetAppointments filters ----------------------------------------------------------------------
+
+
+def test_get_appointments_filters_on_the_healthcare_service(rich: Rich) -> None:
+    # TKB 2.0 §7.4.4: "Filtrering på tidbokningar som gäller en specifik vårdtjänst".
+    pnr = fresh()
+    consultation = make(rich, pnr, rich.slot("FRI"), reasonText="Konsultation")  # FRI performs KONSULTATION
+    other = make(rich, pnr, rich.slot("BEKRAFTA"))  # no care service
+    assert (consultation.resultCode, other.resultCode) == ("OK", "OK")
+    listed = rich.wire.call("GetAppointments", RICH, actor=actor(pnr), personId=person(pnr),
+                            healthcareServiceCode=KONSULTATION)
+    assert [a.appointmentId for a in listed.appointment] == [consultation.appointmentId]
+    none = rich.wire.call("GetAppointments", RICH, actor=actor(pnr), personId=person(pnr),
+                          healthcareServiceCode=BLODPROV)
+    assert none.appointment == []
+    everything = rich.wire.call("GetAppointments", RICH, actor=actor(pnr), personId=person(pnr))
+    assert {a.appointmentId for a in everything.appointment} == {consultation.appointmentId, other.appointmentId}
+
+
 # -- protected time types (flow 3) -------------------------------------------------------------
 
 

@@ -36,4 +36,6 @@ def test_book_rebook_and_cancel_scripts(wire: Wire) -> None:
          "--person", PERSONS[30], "--appointment", new_appointment],
         capture_output=True, text=True, timeout=120, cwd=EXAMPLES,
     )
-    assert again.returncode == 0 and again.stdout.strip() == "CancelAppointment: OK"  # retry-safe
+    # TKB 2.0 §3.7.4: a repeat says the appointment is already cancelled (the script exits 1 on any refusal).
+    assert again.returncode == 1
+    assert again.stdout.startswith("CancelAppointment: APPOINTMENT_IS_ALREADY_CANCELED")

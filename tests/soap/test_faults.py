@@ -202,3 +202,31 @@ def test_ten_thousand_header_elements_are_a_client_fault(wire: Wire) -> None:
     code, _ = fault_of(*wire.post(PATH, envelope(GET_APPOINTMENTS.format(extra=""), header=header)))
     assert code == "soap:Client"
     still_serving(wire)
+
+
+@pytest.mark.parametrize("must, served", [('soapenv:mustUnderstand="1"', False), ('soapenv:mustUnderstand="0"', True),
+                                          ("", True),
+                                          ('soapenv:mustUnderstand="1" soapenv:actor="urn:example:other"', True)])
+def test_an_unknown_header_that_must_be_understood_is_a_must_understand_fault(wire: Wire, must: str,
+                                                                              served: bool) -> None:
+    # SOAP 1.1 §4.2.3: only LogicalAddress is understood; a header for another actor is not ours (§4.2.2).
+    header = (f'<itr:LogicalAddress soapenv:mustUnderstand="1">{DEMO_UNIT}</itr:LogicalAddress>'
+              f'<x:Security xmlns:x="urn:example:security" {must}>token</x:Security>')
+    status, data = wire.post(PATH, envelope(GET_APPOINTMENTS.format(extra=""), header))
+    if served:
+        assert status == 200, data[:300]
+    else:
+        code, text = fault_of(status, data)
+        assert code == "soap:MustUnderstand" and "Security" in text
+    still_serving(wire)
+
+
+def test_parse_refuses_only_headers_it_must_but_cannot_understand() -> None:
+    from riv_scheduling.soap.envelope import EnvelopeError, parse
+
+    body = GET_APPOINTMENTS.format(extra="")
+    ok = parse(envelope(body, f'<itr:LogicalAddress soapenv:mustUnderstand="1">{DEMO_UNIT}</itr:LogicalAddress>'))
+    assert ok.logical_address == DEMO_UNIT
+    with pytest.raises(EnvelopeError) as info:
+        parse(envelope(body, '<y:Trace xmlns:y="urn:example:y" soapenv:mustUnderstand="true"/>'))
+    assert info.value.code == "MustUnderstand"

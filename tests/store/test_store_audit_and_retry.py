@@ -89,11 +89,14 @@ def test_retries_through_the_store(store: Store, setup: ClinicSetup, scheduling:
     new = scheduling.rebooking.update_appointment(NORR, CITIZEN, TOLVAN, made.id, second.id)
     assert scheduling.rebooking.update_appointment(NORR, CITIZEN, TOLVAN, made.id, second.id).id == new.id
     scheduling.cancellation.cancel_appointment(NORR, CITIZEN, TOLVAN, new.id)
-    assert scheduling.cancellation.cancel_appointment(NORR, CITIZEN, TOLVAN, new.id).id == new.id
+    # A repeated cancellation is no retry but APPOINTMENT_IS_ALREADY_CANCELED (TKB 2.0 §3.7.4), and frees nothing.
+    with pytest.raises(DomainError) as refused:
+        scheduling.cancellation.cancel_appointment(NORR, CITIZEN, TOLVAN, new.id)
+    assert refused.value.code is ResultCode.APPOINTMENT_IS_ALREADY_CANCELED
     assert count(store, "SELECT count(*) FROM appointment") == 2
     assert count(store, "SELECT sum(booked) FROM timeslot") == 0
     trail = AuditTrail(store.uow).for_appointment(new.id)
-    assert [e.action.value for e in trail] == ["made", "repeated", "rebooked", "repeated", "cancelled", "repeated"]
+    assert [e.action.value for e in trail] == ["made", "repeated", "rebooked", "repeated", "cancelled", "refused"]
 
 
 def test_cli_audit_prints_the_chain_masked_unless_asked(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -21,10 +20,9 @@ def slot_rows(store: Store) -> list[tuple[str, str, str]]:
         ]
 
 
-def test_demo_loads_fast_with_units_time_types_staff_and_weekday_slots(store: Store) -> None:
-    started = time.perf_counter()
+def test_demo_loads_units_time_types_staff_and_weekday_slots(store: Store) -> None:
+    # How long this takes is a benchmark's business, not a test's (busy CI machines miss any limit).
     load_demo(store, MONDAY)
-    assert time.perf_counter() - started < 2.0
 
     now = datetime(2025, 3, 9, 12, 0, tzinfo=STOCKHOLM)  # the Sunday before
     scheduling = Scheduling(store.uow, clock=lambda: now)
