@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 from defects import NOT_IN_CORE, VP004, hidden, not_served
-from kit_helpers import PERSON, PERSON2, failing, row_hashes, run_kit
+from kit_helpers import PERSON, PERSON2, UNIT, failing, row_hashes, run_kit
 
 from riv_scheduling.conformance.runner import NA, PASS
+from riv_scheduling.domain import PERSONNUMMER_OID, ClinicSetup, PersonId
 
 DATA_CHANGING = {"MakeAppointment", "UpdateAppointment", "CancelAppointment", "ConfirmAppointment"}
 BEHAVIOUR = (
@@ -50,6 +51,20 @@ def test_the_kit_passes_in_full_against_our_producer(producer) -> None:
         if r.status == NA:
             named = re.search(r"does not serve (\w+)", r.message)
             assert (named and named.group(1) not in running.served) or "--var invitation_time_type" in r.message, r
+
+
+def test_with_an_invitation_every_check_runs_and_passes(producer) -> None:
+    """The kit's person holds an invitation to the demo's protected time type (ATERBESOK), as a
+    region's tester would arrange: the invitation flow runs too, and a scenario that picks one slot
+    for several persons (the concurrent booking) must not pick a protected one, which only the
+    invited person may book."""
+    running = producer()
+    store = producer.started[-1][1]
+    ClinicSetup(store.uow).assign_time_type(UNIT, PersonId(PERSONNUMMER_OID, PERSON), "ATERBESOK")
+    result = run_kit(running, variables={"invitation_time_type": "ATERBESOK"}, days=7)
+    assert result.ok, explain(result)
+    assert [r.name for r in result.checks if r.status == NA] == []
+    assert result.by_name()["concurrent-booking/race/others-already-reserved"].status == PASS
 
 
 def test_checks_of_interactions_not_served_are_not_applicable(producer) -> None:
