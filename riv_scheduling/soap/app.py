@@ -68,7 +68,8 @@ class Producer:
         self.limits = limits
         self.read_timeout = read_timeout
         self.validate_responses = validate_responses
-        self.validator = Validator(schema_dir)
+        # Every schema is compiled here, before any server accepts a connection (validation.py).
+        self.validator = Validator(schema_dir, [INTERACTIONS[name] for name in HANDLERS])
         self.publisher = WsdlPublisher(schema_dir)
         self.endpoints: dict[str, tuple[Interaction, Any]] = {}
         for name, handler in HANDLERS.items():
