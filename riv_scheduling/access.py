@@ -71,6 +71,36 @@ def hsa_id_from_cert(cert: Mapping[str, Any] | None) -> str | None:
     return value if HSA_ID.fullmatch(value) else None
 
 
+def hsa_id_from_subject_dn(dn: str) -> str | None:
+    """The serialNumber of a subject DN in RFC 2253/4514 form (nginx's ``$ssl_client_s_dn``),
+    with the same rule as ``hsa_id_from_cert``: exactly one, and shaped like an HSA-id."""
+    values = [value for name, value in _dn_attributes(dn) if name.casefold() in ("serialnumber", "2.5.4.5")]
+    if len(values) != 1:
+        return None
+    value = values[0].strip()
+    return value if HSA_ID.fullmatch(value) else None
+
+
+def _dn_attributes(dn: str) -> list[tuple[str, str]]:
+    """``type=value`` pairs of a DN string; separators ``,`` and ``+``, backslash escapes honoured."""
+    out: list[tuple[str, str]] = []
+    current, escaped = [], False
+    for ch in dn[:4096] + ",":
+        if escaped:
+            current.append(ch)
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch in ",+":
+            name, sep, value = "".join(current).partition("=")
+            if sep and not value.startswith("#"):
+                out.append((name.strip(), value))
+            current = []
+        else:
+            current.append(ch)
+    return out
+
+
 @dataclass(frozen=True)
 class Rule:
     units: frozenset[str] | None  # casefolded; None = any

@@ -21,6 +21,8 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Any
 
@@ -62,8 +64,14 @@ class Producer:
         access: AccessPolicy | None = None,
         limits: envelope.Limits = envelope.DEFAULT_LIMITS,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
+        deadline: float | None = None,
+        call_threads: int = 32,
     ) -> None:
         self.max_body = max_body
+        self.deadline = deadline
+        self._calls: ThreadPoolExecutor | None = None
+        if deadline is not None:
+            self._calls = ThreadPoolExecutor(call_threads, thread_name_prefix="riv-call")
         self.access = access
         self.limits = limits
         self.read_timeout = read_timeout
@@ -76,6 +84,11 @@ class Producer:
             interaction = INTERACTIONS[name]
             app = build_application(interaction, handler, scheduling)
             self.endpoints[interaction.path] = (interaction, app)
+
+    @staticmethod
+    def render_fault(code: str, message: str) -> bytes:
+        """The one way a fault is built (also for the HTTP server's own refusals)."""
+        return envelope.fault(code, message)
 
     # -- WSGI --------------------------------------------------------------------------
 
@@ -151,10 +164,18 @@ class Producer:
             captured["status"] = status
 
         try:
-            out = b"".join(app(inner, capture))
+            out = self._call(lambda: b"".join(app(inner, capture)))
+        except DeadlinePassed as exc:
+            log.error("%s not finished within the deadline of %g s (reference %s); the call goes on"
+                      " in the background until the database answers", interaction.name, self.deadline,
+                      exc.reference)
+            return self._fault(start_response, "Server",
+                               f"The producer could not answer within {self.deadline:g} s"
+                               f" (reference {exc.reference})")
         except Exception:
-            log.exception("technical error in the %s endpoint", interaction.name)
-            return self._fault(start_response, "Server", "Technical error in the producer")
+            reference = uuid.uuid4()
+            log.exception("technical error in the %s endpoint (reference %s)", interaction.name, reference)
+            return self._fault(start_response, "Server", f"Technical error in the producer (reference {reference})")
         status = captured.get("status", "500 Internal Server Error")
         if status.startswith("200") and self.validate_responses:
             problem = self._check_response(interaction, out, inner.get(codec.OUT_DOCUMENT_KEY))
@@ -163,6 +184,23 @@ class Producer:
                 return self._fault(start_response, "Server",
                                    "Technical error in the producer: invalid response")
         return self._send(start_response, status, out)
+
+    def _call(self, work: Callable[[], bytes]) -> bytes:
+        """``work()``, within the deadline: past it the caller gets ``DeadlinePassed`` and is free
+        again while the work, if it started, finishes in the background (a stalled database)."""
+        if self._calls is None:
+            return work()
+        future: Future[bytes] = self._calls.submit(work)
+        try:
+            return future.result(timeout=self.deadline)
+        except FutureTimeout:
+            future.cancel()  # never started (every call thread busy): it never will
+            raise DeadlinePassed(uuid.uuid4()) from None
+
+    def close(self) -> None:
+        """Stop the call threads (waits for none of them)."""
+        if self._calls is not None:
+            self._calls.shutdown(wait=False, cancel_futures=True)
 
     def _authorize(self, interaction: Interaction, logical_address: str, environ: dict[str, Any]) -> str | None:
         """The consumer's HSA-id; an EnvelopeError (Client Fault) when the allowlist says no."""
@@ -254,7 +292,7 @@ class Producer:
     # -- plumbing ----------------------------------------------------------------------
 
     def _fault(self, start_response: StartResponse, code: str, message: str) -> list[bytes]:
-        return self._send(start_response, "500 Internal Server Error", envelope.fault(code, message))
+        return self._send(start_response, "500 Internal Server Error", self.render_fault(code, message))
 
     @staticmethod
     def _send(start_response: StartResponse, status: str, data: bytes,
@@ -274,6 +312,12 @@ class Producer:
         lines = ["riv-scheduling: endpoints (append ?wsdl for the WSDL)"]
         lines += sorted(self.endpoints)
         return "\n".join(lines) + "\n"
+
+
+class DeadlinePassed(Exception):
+    def __init__(self, reference: uuid.UUID) -> None:
+        super().__init__(str(reference))
+        self.reference = reference
 
 
 def _charset(content_type: str) -> str | None:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import http.client
+import re
 import socket
 import threading
 import uuid
@@ -192,8 +193,15 @@ def _next() -> int:
 
 
 def read_http_response(sock: socket.socket) -> tuple[int, bytes]:
+    """The status and body of the first response on ``sock`` (framed by its Content-Length; bytes the
+    client sent after a request's end form a next request, whose answer is not this one)."""
     buf = bytearray()
     while True:
+        head, sep, rest = bytes(buf).partition(b"\r\n\r\n")
+        if sep:
+            length = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+            if length and len(rest) >= int(length.group(1)):
+                return int(head.split(b" ", 2)[1]), rest[: int(length.group(1))]
         try:
             chunk = sock.recv(65536)
         except (ConnectionResetError, TimeoutError):
