@@ -177,7 +177,12 @@ class Producer:
             log.exception("technical error in the %s endpoint (reference %s)", interaction.name, reference)
             return self._fault(start_response, "Server", f"Technical error in the producer (reference {reference})")
         status = captured.get("status", "500 Internal Server Error")
-        if status.startswith("200") and self.validate_responses:
+        if not status.startswith("200"):
+            # A fault Spyne serialized (raised by the handlers, services.py): rebuilt by the one
+            # fault function, so every fault on the wire has the same form.
+            code, message = _spyne_fault(out)
+            return self._fault(start_response, code, message)
+        if self.validate_responses:
             problem = self._check_response(interaction, out, inner.get(codec.OUT_DOCUMENT_KEY))
             if problem:
                 log.error("invalid %s response withheld: %s", interaction.name, problem)
@@ -312,6 +317,19 @@ class Producer:
         lines = ["riv-scheduling: endpoints (append ?wsdl for the WSDL)"]
         lines += sorted(self.endpoints)
         return "\n".join(lines) + "\n"
+
+
+def _spyne_fault(data: bytes) -> tuple[str, str]:
+    """(faultcode without its prefix, faultstring) of a fault envelope Spyne wrote."""
+    try:
+        fault = etree.fromstring(data).find(f"{{{envelope.SOAP11_NS}}}Body/{{{envelope.SOAP11_NS}}}Fault")
+    except etree.XMLSyntaxError:
+        fault = None
+    if fault is None:
+        log.error("the SOAP runtime answered without a fault: %r", data[:200])
+        return "Server", "Technical error in the producer"
+    code = (fault.findtext("faultcode") or "Server").rsplit(":", 1)[-1]
+    return (code if code in ("Client", "Server") else "Server"), fault.findtext("faultstring") or ""
 
 
 class DeadlinePassed(Exception):

@@ -337,7 +337,7 @@ def _dispose_after_fork(engine: Engine) -> None:
     os.register_at_fork(after_in_child=reset)
 
 
-def deadline_options(backend: str, deadline: float, engine_options: dict[str, Any]) -> float:
+def deadline_options(backend: str, deadline: float, engine_options: dict[str, Any], url_options: str = "") -> float:
     """Bound a call's waits in the database by ``deadline`` seconds (issue #11); returns the busy
     timeout for SQLite. A little below the deadline, so the database gives up first and the call
     ends with a rolled-back transaction rather than being abandoned by the producer.
@@ -352,7 +352,8 @@ def deadline_options(backend: str, deadline: float, engine_options: dict[str, An
         connect_args = engine_options.setdefault("connect_args", {})
         ms = int(inner * 1000)
         options = f"-c statement_timeout={ms} -c lock_timeout={ms}"
-        connect_args["options"] = f"{connect_args.get('options', '')} {options}".strip()
+        given = connect_args.get("options", url_options)  # connect_args would replace the URL's own
+        connect_args["options"] = f"{given} {options}".strip()
         connect_args.setdefault("connect_timeout", max(1, int(inner)))
     return inner
 
@@ -371,7 +372,9 @@ def open_store(url: str | None = None, **engine_options: Any) -> Store:
     deadline = engine_options.pop("deadline", None)
     busy_timeout_s: float = BUSY_TIMEOUT_S
     if deadline is not None:
-        busy_timeout_s = deadline_options(sa_url.get_backend_name(), float(deadline), engine_options)
+        url_options = sa_url.query.get("options", "")
+        busy_timeout_s = deadline_options(sa_url.get_backend_name(), float(deadline), engine_options,
+                                          url_options if isinstance(url_options, str) else " ".join(url_options))
     # SQL errors must not carry parameters (personal identity numbers) into logs.
     engine_options.setdefault("hide_parameters", True)
     if sa_url.get_backend_name() == "sqlite":
