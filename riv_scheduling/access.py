@@ -213,7 +213,7 @@ class AccessPolicy:
             return Decision(
                 False, identity,
                 f"Consumer {consumer}{via} is not allowed to call {interaction} for LogicalAddress"
-                f" {logical_address}",
+                f" {logical_address if len(logical_address) <= 64 else logical_address[:64] + '...'}",
             )
         return Decision(True, identity)
 

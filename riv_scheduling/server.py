@@ -58,6 +58,7 @@ DEFAULT_MAX_CONNECTIONS = 1000  # open connections per process; more are refused
 DEFAULT_THREADS = 4  # worker threads per process (they only ever see whole requests)
 DEFAULT_MAX_BODY = 1024 * 1024
 MAX_HEADER_BYTES = 64 * 1024
+DRAIN = 8 * 1024 * 1024  # body bytes past max_body still read (and thrown away) before refusing
 _REFUSAL = b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
 
 FaultRenderer = Callable[[str, str], bytes]  # (faultcode without prefix, faultstring) -> SOAP envelope
@@ -80,7 +81,10 @@ class HttpLimits:
             "channel_timeout": int(max(self.request_timeout, self.keep_alive)) + 2,  # a backstop; ours act first
             "cleanup_interval": 1,  # deadlines are checked every second
             "max_request_header_size": MAX_HEADER_BYTES,
-            "max_request_body_size": self.max_body,
+            # The application refuses a body over max_body with a fault; waitress reads up to DRAIN more
+            # (spooled to a temporary file past 512 KiB), so an honest client that sent a body too
+            # large has finished sending and reads its fault instead of a reset connection.
+            "max_request_body_size": self.max_body + DRAIN,
             "asyncore_use_poll": True,  # select() cannot watch more than 1024 descriptors
             "ident": "",  # no Server header, no version
             "clear_untrusted_proxy_headers": False,  # TrustedProxies decides
@@ -121,7 +125,7 @@ class _ErrorTask(ErrorTask):
             super().execute()
             return
         if isinstance(error, RequestEntityTooLarge):
-            text = f"Request body larger than {self.channel.adj.max_request_body_size} bytes"
+            text = f"Request body larger than {self.channel.server.limits.max_body} bytes"
         else:
             text = f"{error.reason}: {error.body}"
         body = render("Server" if error.code >= 500 else "Client", _shorten(text, 300))

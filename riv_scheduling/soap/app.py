@@ -219,7 +219,7 @@ class Producer:
             log.warning(
                 "access refused",
                 extra={"consumer": decision.identity.consumer, "tls_client": decision.identity.certificate,
-                       "interaction": interaction.name, "logical_address": logical_address},
+                       "interaction": interaction.name, "logical_address": envelope.shorten(logical_address, 64)},
             )
             raise envelope.EnvelopeError(decision.reason)
         return decision.identity.consumer
@@ -297,6 +297,8 @@ class Producer:
     # -- plumbing ----------------------------------------------------------------------
 
     def _fault(self, start_response: StartResponse, code: str, message: str) -> list[bytes]:
+        if code != "Server":  # Server faults are logged where they arise, with their reference
+            log.info("fault", extra={"faultcode": code, "faultstring": envelope.shorten(message, 300)})
         return self._send(start_response, "500 Internal Server Error", self.render_fault(code, message))
 
     @staticmethod

@@ -22,6 +22,7 @@ from riv_scheduling.bindings import itintegration_registry_1_0 as registry
 from riv_scheduling.contract import Interaction
 from riv_scheduling.domain import DomainError, Scheduling, UnknownHealthcareFacility
 from riv_scheduling.soap.codec import FastSoap11
+from riv_scheduling.soap.envelope import shorten
 from riv_scheduling.soap.handlers import Call
 from riv_scheduling.soap.interactions import element
 from riv_scheduling.soap.mapping import RequestError
@@ -29,6 +30,9 @@ from riv_scheduling.soap.mapping import RequestError
 # Spyne runs gc.collect() when a request context closes (at most once a second), which
 # costs tens of milliseconds in the request path. Python's own collector is enough.
 spyne.const.MIN_GC_INTERVAL = float("inf")
+# Spyne logs every client fault at ERROR, with its whole text (a client's input, unbounded): the
+# producer logs its faults itself (soap/app.py), bounded.
+logging.getLogger("spyne.application.client").setLevel(logging.CRITICAL)
 
 ENVELOPE_KEY = "riv.envelope"
 LOGICAL_ADDRESS_KEY = "riv.logical_address"
@@ -70,7 +74,7 @@ def build_application(
         except UnknownHealthcareFacility as exc:
             raise Fault(
                 "Client",
-                f"LogicalAddress '{exc.logical_address}' is not a care unit served by this "
+                f"LogicalAddress '{shorten(exc.logical_address, 64)}' is not a care unit served by this "
                 "producer (the HSA-id is compared case-insensitively)",
             ) from None
         except RequestError as exc:
