@@ -58,8 +58,9 @@ def _check_serve_args(args: argparse.Namespace) -> str | None:
     for name in ("request_timeout", "keep_alive", "deadline"):
         if getattr(args, name) <= 0:
             return f"--{name.replace('_', '-')} must be more than 0 seconds"
-    if args.max_connections < 1 or (args.threads is not None and args.threads < 1):
-        return "--max-connections and --threads must be at least 1"
+    if min(args.max_connections, args.max_search_days, args.max_timeslots) < 1 or (
+            args.threads is not None and args.threads < 1):
+        return "--max-connections, --max-search-days, --max-timeslots and --threads must be at least 1"
     return None
 
 
@@ -124,7 +125,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if store.is_empty() and not args.no_demo:
         load_demo(store)
         log.info("empty database: loaded the demo data set")
-    producer = Producer(Scheduling(store.uow), max_body=args.max_body, access=access, deadline=args.deadline)
+    producer = Producer(Scheduling(store.uow), max_body=args.max_body, access=access, deadline=args.deadline,
+                        search_limits=_search_limits(args))
     try:
         server = make_server(wrap(producer), args.host, args.port, ssl_context=context,
                              limits=_limits(args, args.threads or 4), render_fault=producer.render_fault)
@@ -146,6 +148,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         server.server_close()
         store.dispose()
     return 0
+
+
+def _search_limits(args: argparse.Namespace) -> Any:
+    from riv_scheduling.soap.handlers import SearchLimits
+
+    return SearchLimits(max_days=args.max_search_days, max_timeslots=args.max_timeslots)
 
 
 def _url_host(host: str) -> str:
@@ -223,6 +231,7 @@ def _serve_workers(args: argparse.Namespace, access: Any, wrap: Any) -> int:
             # One pooled connection per thread at least: above the pool size (5), connections would be
             # opened and closed again for every request (a new PostgreSQL backend process each time).
             return create_app(args.db, max_body=args.max_body, access=access, deadline=args.deadline,
+                              search_limits=_search_limits(args),
                               engine_options={**_pool_options(args.db, threads), **_deadline_options(args)})
 
     try:
@@ -302,6 +311,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="longest time a call may spend in the database (statement, lock and pool waits)"
                             " before it is answered with a Server fault (default 10; the national platform"
                             " gives up after 29)")
+    serve.add_argument("--max-search-days", type=int, default=92, metavar="DAYS",
+                       help="longest search window of GetAvailableTimeslots/GetAvailableDates, both days counted"
+                            " (default 92); a longer one is answered with ERROR and a text naming the maximum")
+    serve.add_argument("--max-timeslots", type=int, default=2000, metavar="N",
+                       help="most timeslots in one GetAvailableTimeslots answer (default 2000); more: ERROR")
     serve.add_argument("--max-connections", type=int, default=1000,
                        help="open connections per process (default 1000); more are refused with HTTP 503")
     serve.add_argument("--trusted-proxy", action="append", metavar="ADDRESS",

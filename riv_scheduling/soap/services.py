@@ -23,9 +23,9 @@ from riv_scheduling.contract import Interaction
 from riv_scheduling.domain import DomainError, Scheduling, UnknownHealthcareFacility
 from riv_scheduling.soap.codec import FastSoap11
 from riv_scheduling.soap.envelope import shorten
-from riv_scheduling.soap.handlers import Call
+from riv_scheduling.soap.handlers import Call, SearchLimits
 from riv_scheduling.soap.interactions import element
-from riv_scheduling.soap.mapping import RequestError
+from riv_scheduling.soap.mapping import RequestError, to_actor
 
 # Spyne runs gc.collect() when a request context closes (at most once a second), which
 # costs tens of milliseconds in the request path. Python's own collector is enough.
@@ -56,6 +56,7 @@ def build_application(
     interaction: Interaction,
     handler: Callable[[Call, Any], Any],
     scheduling: Scheduling,
+    limits: SearchLimits | None = None,
 ) -> WsgiApplication:
     """The Spyne WSGI application that serves one interaction."""
     request_cls = element(interaction, interaction.name)
@@ -64,8 +65,10 @@ def build_application(
 
     def invoke(ctx: Any, request: Any) -> Any:
         env = ctx.transport.req_env
-        call = Call(scheduling, env[LOGICAL_ADDRESS_KEY], env.get(CONSUMER_HSA_ID_KEY))
+        call = Call(scheduling, env[LOGICAL_ADDRESS_KEY], env.get(CONSUMER_HSA_ID_KEY), limits)
         try:
+            if getattr(request, "actor", None) is not None:
+                to_actor(request.actor)  # every interaction's actor, used or not, must fit its type
             return handler(call, request)
         except DomainError as exc:
             if with_result_code:
