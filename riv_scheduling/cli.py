@@ -272,7 +272,7 @@ def _served() -> list[str]:
 def cmd_units(args: argparse.Namespace) -> int:
     from riv_scheduling.domain import Scheduling
 
-    store = _store(args.db)
+    store = _store(args.db, must_exist=True)
     for facility in Scheduling(store.uow).reading.facilities():
         print(f"{facility.hsa_id}\t{facility.name}")
     store.dispose()
@@ -358,6 +358,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as exc:
         print(f"riv-scheduling {args.command}: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        problem = _database_problem(exc)
+        if problem is None:
+            raise
+        print(f"riv-scheduling {args.command}: {problem}", file=sys.stderr)
+        return 2
+
+
+def _database_problem(exc: Exception) -> str | None:
+    """One line for a database that is not there or cannot be reached (None: another error).
+    Looked up only when the store was loaded: commands that never touch a database load none of it."""
+    if "riv_scheduling.store" not in sys.modules:
+        return None
+    from sqlalchemy.exc import OperationalError
+
+    from riv_scheduling.store import DatabaseMissing
+
+    if isinstance(exc, DatabaseMissing):
+        return str(exc)
+    if isinstance(exc, OperationalError):  # no server there, refused, or no such database
+        lines = str(exc.orig or exc).strip().splitlines()
+        return f"cannot use the database: {(lines[0] if lines else type(exc).__name__)[:300]}"
+    return None
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ def cmd_db_status(args: argparse.Namespace) -> int:
     from riv_scheduling.store import open_store
     from riv_scheduling.store.schema import head_revision, status
 
-    store = open_store(args.db)
+    store = open_store(args.db, must_exist=True)
     try:
         with store.engine.connect() as conn:
             state, revision = status(conn)
@@ -51,7 +51,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from riv_scheduling.domain import AuditTrail
     from riv_scheduling.store import open_store
 
-    store = open_store(args.db)
+    store = open_store(args.db, must_exist=True)
     try:
         state = store.schema_status()
         if state != "current":

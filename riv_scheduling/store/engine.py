@@ -337,6 +337,10 @@ def _dispose_after_fork(engine: Engine) -> None:
     os.register_at_fork(after_in_child=reset)
 
 
+class DatabaseMissing(Exception):
+    """`open_store(..., must_exist=True)` of a SQLite file that does not exist (none is created)."""
+
+
 def deadline_options(backend: str, deadline: float, engine_options: dict[str, Any], url_options: str = "") -> float:
     """Bound a call's waits in the database by ``deadline`` seconds (issue #11); returns the busy
     timeout for SQLite. A little below the deadline, so the database gives up first and the call
@@ -363,12 +367,19 @@ def open_store(url: str | None = None, **engine_options: Any) -> Store:
 
     `engine_options` go to SQLAlchemy's `create_engine`, except `ping_after_idle_s` (PostgreSQL: how
     long a pooled connection may idle before it is checked on its next use; see `_ping_when_idle`)
-    and `deadline` (seconds; a call's database work gives up past it, see `deadline_options`).
+    and `deadline` (seconds; a call's database work gives up past it, see `deadline_options`), and
+    `must_exist` (a SQLite file that does not exist raises `DatabaseMissing` instead of being created).
 
     The schema is not created here; call `Store.create_schema()`.
     """
     sa_url = make_url(url or DEFAULT_URL)
     serial = False
+    must_exist = engine_options.pop("must_exist", False)
+    if must_exist and sa_url.get_backend_name() == "sqlite" and sa_url.database not in (None, "", ":memory:"):
+        if not os.path.exists(sa_url.database):
+            raise DatabaseMissing(
+                f"no database at {sa_url.database} (give --db URL; `riv-scheduling db upgrade --db URL` or"
+                " `riv-scheduling load FILE --db URL` creates one)")
     deadline = engine_options.pop("deadline", None)
     busy_timeout_s: float = BUSY_TIMEOUT_S
     if deadline is not None:
