@@ -12,7 +12,6 @@ from riv_scheduling.cli import main
 
 COMMANDS = [
     ["units"],
-    ["db", "status"],
     ["audit", "--person", "191212121212"],
     ["propose", "--unit", "SE2321000016-A1B2", "--person", "191212121212",
      "--timeslot", "7e21f000-0000-4000-8000-000000000000"],
@@ -28,6 +27,14 @@ def test_an_offline_command_on_a_missing_sqlite_file_creates_nothing(
     assert main([*command, "--db", f"sqlite:///{missing}"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no database at" in err[0] and str(missing) in err[0], err
+    assert not missing.exists()
+
+
+def test_db_status_reports_a_missing_file_without_creating_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "missing.db"
+    assert main(["db", "status", "--db", f"sqlite:///{missing}"]) == 1
+    assert "missing" in capsys.readouterr().out
     assert not missing.exists()
 
 
