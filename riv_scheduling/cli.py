@@ -112,6 +112,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         except (AccessConfigError, OSError) as exc:
             print(f"riv-scheduling serve: {exc}", file=sys.stderr)
             return 2
+    _room_for_connections(args.max_connections)
     if args.workers is not None:
         return _serve_workers(args, access, wrap)
     tls_args = (args.tls_cert, args.tls_key, args.client_ca)
@@ -154,6 +155,21 @@ def _search_limits(args: argparse.Namespace) -> Any:
     from riv_scheduling.soap.handlers import SearchLimits
 
     return SearchLimits(max_days=args.max_search_days, max_timeslots=args.max_timeslots)
+
+
+def _room_for_connections(connections: int) -> None:
+    """Raise the soft limit of open files so --max-connections fit (each is a descriptor; the
+    common default of 1024 would run out first). Inherited by the worker processes."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        want = connections + 256
+        if soft != resource.RLIM_INFINITY and soft < want:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (want if hard == resource.RLIM_INFINITY else min(want, hard),
+                                                        hard))
+    except (ImportError, ValueError, OSError):
+        pass
 
 
 def _url_host(host: str) -> str:

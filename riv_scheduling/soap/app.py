@@ -276,7 +276,7 @@ class Producer:
                 out += data
         except TimeoutError:
             raise envelope.EnvelopeError("Timed out reading the request body") from None
-        except ValueError as exc:  # e.g. riv_scheduling.server.BodyError: broken chunked encoding
+        except ValueError as exc:  # a WSGI server whose input reports broken framing
             raise envelope.EnvelopeError(f"Unreadable request body: {exc}") from None
         return bytes(out)
 
