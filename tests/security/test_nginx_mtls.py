@@ -288,3 +288,28 @@ def test_certificate_headers_from_an_untrusted_address_are_removed(tmp_path: Pat
         code, text = fault_of(*p.post(INTERACTIONS["GetAppointments"].path,
                                       envelope(request_body("GetAppointments", PNR), UNIT), headers=headers))
         assert code == "soap:Client" and "No consumer identity" in text
+
+
+def test_the_single_process_tls_port_keeps_slow_clients_off_its_threads(single: Running, pki: Pki) -> None:
+    import ssl
+
+    context = ssl.create_default_context(cafile=str(pki.ca.cert))
+    context.load_cert_chain(*pki.clients[C001].tuple)
+    socks: list[socket.socket] = []
+    try:
+        for _ in range(40):  # connections that never start the handshake
+            socks.append(socket.create_connection((single.host, single.port), timeout=10))
+        for _ in range(40):  # handshake done, then a header that never ends
+            tls = context.wrap_socket(socket.create_connection((single.host, single.port), timeout=10),
+                                      server_hostname="127.0.0.1")
+            tls.sendall(b"POST /GetAppointments/2/rivtabp21 HTTP/1.1\r\nHost: x\r\nX-Pad: ")
+            socks.append(tls)
+        assert answer(single, session(pki, C001), "GetAppointments") == (200, None)
+        stalled = socks[0]
+        started = time.monotonic()
+        stalled.settimeout(30)
+        assert stalled.recv(100) == b""  # closed by the server: the handshake did not come within 5 s
+        assert time.monotonic() - started < 20
+    finally:
+        for s in socks:
+            s.close()
