@@ -171,6 +171,7 @@ class _Channel(HTTPChannel):
     requests: list[Any]  # waitress: whole requests waiting for or in a worker thread
     will_close: bool
     close_when_flushed: bool
+    total_outbufs_len: int
     request_started: float | None = None  # time.time() of the first byte of the request being received
     tls_environ: dict[str, Any] = {}  # replaced per TLS channel, never mutated
 
@@ -189,6 +190,9 @@ class _Channel(HTTPChannel):
         if self.request is not None and self.request_started is not None:
             if now - self.request_started > limits.request_timeout:
                 self._time_out(limits)
+        elif self.total_outbufs_len:  # an answer still being sent: the client must read within the timeout
+            if now - self.last_activity > limits.request_timeout:
+                self.will_close = True
         elif now - self.last_activity > limits.keep_alive:
             self.will_close = True
 
