@@ -180,7 +180,11 @@ def test_past_the_connection_limit_a_new_connection_gets_a_503(single: Running) 
 
 
 def test_no_server_header_and_no_version(single: Running) -> None:
-    with socket.create_connection((single.host, single.port), timeout=GENEROUS) as s:
+    no_server_header(single)
+
+
+def no_server_header(p: Running) -> None:
+    with socket.create_connection((p.host, p.port), timeout=GENEROUS) as s:
         s.sendall(f"GET {WSDL} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
         data = b""
         while chunk := s.recv(65536):
@@ -229,6 +233,10 @@ def test_two_workers_serve_a_normal_call_while_slow_clients_wait(workers: Remote
 
 def test_two_workers_cut_a_trickling_request_at_the_request_timeout(workers: Remote) -> None:
     trickle_is_cut(workers, 2)
+
+
+def test_two_workers_send_no_server_header(workers: Remote) -> None:
+    no_server_header(workers)
 
 
 def test_two_workers_honour_forwarded_headers_from_the_trusted_proxy(workers: Remote) -> None:
