@@ -21,7 +21,8 @@ Configuration (TOML)::
 A consumer may have several ``[[consumer]]`` entries; a call is allowed when one of them
 names (or stars) both the LogicalAddress and the interaction.
 
-WSGI environ keys (set by ``riv_scheduling.server`` for TLS connections, read by
+WSGI environ keys (set by ``riv_scheduling.server`` for TLS connections, or by its
+``TrustedProxies`` from a trusted TLS-terminating proxy's headers; read by
 ``riv_scheduling.soap.app.Producer``):
 
 - ``riv.peer_cert``: the peer certificate as ``ssl.SSLSocket.getpeercert()`` returns it;
