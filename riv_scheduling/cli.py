@@ -147,6 +147,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         pass
     finally:
         server.server_close()
+        producer.close()
         store.dispose()
     return 0
 
