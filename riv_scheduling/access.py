@@ -21,7 +21,8 @@ Configuration (TOML)::
 A consumer may have several ``[[consumer]]`` entries; a call is allowed when one of them
 names (or stars) both the LogicalAddress and the interaction.
 
-WSGI environ keys (set by ``riv_scheduling.server`` for TLS connections, read by
+WSGI environ keys (set by ``riv_scheduling.server`` for TLS connections, or by its
+``TrustedProxies`` from a trusted TLS-terminating proxy's headers; read by
 ``riv_scheduling.soap.app.Producer``):
 
 - ``riv.peer_cert``: the peer certificate as ``ssl.SSLSocket.getpeercert()`` returns it;
@@ -69,6 +70,36 @@ def hsa_id_from_cert(cert: Mapping[str, Any] | None) -> str | None:
         return None  # none, or ambiguous
     value = str(values[0]).strip()
     return value if HSA_ID.fullmatch(value) else None
+
+
+def hsa_id_from_subject_dn(dn: str) -> str | None:
+    """The serialNumber of a subject DN in RFC 2253/4514 form (nginx's ``$ssl_client_s_dn``),
+    with the same rule as ``hsa_id_from_cert``: exactly one, and shaped like an HSA-id."""
+    values = [value for name, value in _dn_attributes(dn) if name.casefold() in ("serialnumber", "2.5.4.5")]
+    if len(values) != 1:
+        return None
+    value = values[0].strip()
+    return value if HSA_ID.fullmatch(value) else None
+
+
+def _dn_attributes(dn: str) -> list[tuple[str, str]]:
+    """``type=value`` pairs of a DN string; separators ``,`` and ``+``, backslash escapes honoured."""
+    out: list[tuple[str, str]] = []
+    current, escaped = [], False
+    for ch in dn[:4096] + ",":
+        if escaped:
+            current.append(ch)
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch in ",+":
+            name, sep, value = "".join(current).partition("=")
+            if sep and not value.startswith("#"):
+                out.append((name.strip(), value))
+            current = []
+        else:
+            current.append(ch)
+    return out
 
 
 @dataclass(frozen=True)
@@ -183,7 +214,7 @@ class AccessPolicy:
             return Decision(
                 False, identity,
                 f"Consumer {consumer}{via} is not allowed to call {interaction} for LogicalAddress"
-                f" {logical_address}",
+                f" {logical_address if len(logical_address) <= 64 else logical_address[:64] + '...'}",
             )
         return Decision(True, identity)
 

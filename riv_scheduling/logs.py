@@ -73,11 +73,31 @@ class StructuredFormatter(MaskingFormatter):
             fields["exc"] = exc_text
         if record.stack_info:
             fields["stack"] = self.formatStack(record.stack_info)
+        fields = {key: _bounded(key, value) for key, value in fields.items()}
         if self.style_name == "json":
             line = json.dumps(fields, ensure_ascii=False, default=str)
         else:
             line = " ".join(f"{k}={_kv(v)}" for k, v in fields.items())
         return mask(line)
+
+
+MAX_FIELD = 1000  # characters of one field of a log line (a message may quote a client's input)
+MAX_TRACE_LINE = 300  # characters of one line of a traceback (an exception message may quote it too)
+
+
+def _bounded(key: str, value: Any) -> Any:
+    """Client input reaches the log only bounded: long fields are cut, saying how long they were."""
+    if key in ("exc", "stack") and isinstance(value, str):
+        lines = value.splitlines()[-200:]
+        return "\n".join(line if len(line) <= MAX_TRACE_LINE else f"{line[:MAX_TRACE_LINE]}... ({len(line)} characters)"
+                         for line in lines)
+    if isinstance(value, (str, bytes)) and len(value) > MAX_FIELD:
+        return f"{value[:MAX_FIELD]!s}... ({len(value)} characters)"
+    if not isinstance(value, (str, bytes, int, float, bool, type(None))):
+        text = str(value)
+        if len(text) > MAX_FIELD:
+            return f"{text[:MAX_FIELD]}... ({len(text)} characters)"
+    return value
 
 
 def _kv(value: Any) -> str:

@@ -10,8 +10,14 @@ It reads its settings from the environment:
 - ``RIV_SCHEDULING_DB``: SQLAlchemy URL (default ``sqlite:///riv-scheduling.db``);
 - ``RIV_SCHEDULING_MAX_BODY``: largest accepted request body in bytes (default 1 MiB);
 - ``RIV_SCHEDULING_ACCESS``: consumer allowlist (TOML, docs/security.md); it needs the
-  consumer's TLS client certificate in the environ (``riv.client_hsa_id``), which only
-  ``riv-scheduling serve`` without ``--workers`` provides;
+  consumer's identity in the environ (``riv.client_hsa_id``): from ``riv-scheduling serve`` with
+  TLS, or from a TLS-terminating proxy with the two variables below;
+- ``RIV_SCHEDULING_TRUSTED_PROXIES``: comma-separated proxy addresses or networks whose
+  ``X-Forwarded-Proto``/``-Host`` are honoured (removed from anyone else);
+- ``RIV_SCHEDULING_PROXY_CLIENT_CERT=1``: the consumer is the client certificate those proxies
+  verified (``X-Client-Verify``, ``X-Client-Subject-DN``; docs/operations.md);
+- ``RIV_SCHEDULING_DEADLINE``: seconds a call may spend in the database before it is answered
+  with a Server fault (default 10; docs/operations.md);
 - ``RIV_SCHEDULING_DEMO=1``: load the demo data set into an empty database;
 - ``RIV_SCHEDULING_POOL_SIZE``: database connections each process keeps open (PostgreSQL default
   5): at least the server's threads per process, or the connections above it are opened and
@@ -38,6 +44,10 @@ MAX_BODY_ENV = "RIV_SCHEDULING_MAX_BODY"
 ACCESS_ENV = "RIV_SCHEDULING_ACCESS"
 DEMO_ENV = "RIV_SCHEDULING_DEMO"
 POOL_SIZE_ENV = "RIV_SCHEDULING_POOL_SIZE"
+DEADLINE_ENV = "RIV_SCHEDULING_DEADLINE"
+PROXIES_ENV = "RIV_SCHEDULING_TRUSTED_PROXIES"
+PROXY_CERT_ENV = "RIV_SCHEDULING_PROXY_CLIENT_CERT"
+DEFAULT_DEADLINE = 10.0
 
 log = logging.getLogger("riv_scheduling")
 
@@ -78,9 +88,24 @@ def options_from_env(environ: dict[str, str] | os._Environ[str] = os.environ) ->
         options["access"] = AccessPolicy.load(environ[ACCESS_ENV])
     if environ.get(DEMO_ENV, "").strip().lower() in ("1", "true", "yes"):
         options["demo"] = True
+    engine_options: dict[str, Any] = {}
     if environ.get(POOL_SIZE_ENV):
-        options["engine_options"] = {"pool_size": int(environ[POOL_SIZE_ENV])}
+        engine_options["pool_size"] = int(environ[POOL_SIZE_ENV])
+    deadline = float(environ.get(DEADLINE_ENV) or DEFAULT_DEADLINE)
+    options["deadline"] = engine_options["deadline"] = deadline
+    options["engine_options"] = engine_options
     return options
+
+
+def wrap_from_env(app: Any, environ: dict[str, str] | os._Environ[str] = os.environ) -> Any:
+    """``app`` behind ``TrustedProxies`` when ``RIV_SCHEDULING_TRUSTED_PROXIES`` names any."""
+    from riv_scheduling.server import TrustedProxies, parse_proxies
+
+    proxies = parse_proxies([environ.get(PROXIES_ENV, "")])
+    if not proxies:
+        return app
+    tls_identity = environ.get(PROXY_CERT_ENV, "").strip().lower() in ("1", "true", "yes")
+    return TrustedProxies(app, proxies, tls_identity=tls_identity)
 
 
 def settle_memory() -> None:
@@ -97,14 +122,14 @@ class LazyApplication:
     """A WSGI callable that builds the producer on its first request (once, thread-safe)."""
 
     def __init__(self) -> None:
-        self._producer: Producer | None = None
+        self._producer: Any = None
         self._lock = threading.Lock()
 
-    def load(self) -> Producer:
+    def load(self) -> Any:
         if self._producer is None:
             with self._lock:
                 if self._producer is None:
-                    self._producer = create_app(**options_from_env())
+                    self._producer = wrap_from_env(create_app(**options_from_env()))
                     settle_memory()
         return self._producer
 

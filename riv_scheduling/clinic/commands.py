@@ -16,10 +16,11 @@ from riv_scheduling.arguments import DB_HELP, iso_date, person_id, uuid_of
 timeslot = uuid_of("a timeslot id")
 
 
-def _store(url: str | None) -> Any:
+def _store(url: str | None, create: bool) -> Any:
+    """The store; only `load` creates a database that is not there (the others would work on an empty one)."""
     from riv_scheduling.store import open_store
 
-    store = open_store(url)
+    store = open_store(url, must_exist=not create)
     store.create_schema()
     return store
 
@@ -32,7 +33,7 @@ def _run(action: Callable[[argparse.Namespace, Any], str]) -> Callable[[argparse
 
         from .config import ConfigError
 
-        store = _store(args.db)
+        store = _store(args.db, create=args.command == "load")
         try:
             print(action(args, store), flush=True)
             return 0

@@ -21,6 +21,8 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,7 @@ from riv_scheduling.contract import INTERACTIONS, Interaction
 from riv_scheduling.contract.schemas import SCHEMA_DIR
 from riv_scheduling.domain import Scheduling
 from riv_scheduling.soap import codec, envelope
-from riv_scheduling.soap.handlers import HANDLERS
+from riv_scheduling.soap.handlers import HANDLERS, SearchLimits
 from riv_scheduling.soap.services import (
     ENVELOPE_KEY,
     LOGICAL_ADDRESS_KEY,
@@ -78,18 +80,26 @@ class Producer:
         limits: envelope.Limits = envelope.DEFAULT_LIMITS,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
         adapters: Iterable[Adapter] = (),
+        deadline: float | None = None,
+        call_threads: int = 32,
+        search_limits: SearchLimits | None = None,
     ) -> None:
         self.max_body = max_body
+        self.deadline = deadline
+        self._calls: ThreadPoolExecutor | None = None
+        if deadline is not None:
+            self._calls = ThreadPoolExecutor(call_threads, thread_name_prefix="riv-call")
         self.access = access
         self.limits = limits
         self.read_timeout = read_timeout
         self.validate_responses = validate_responses
-        self.validator = Validator(schema_dir)
+        # Every schema is compiled here, before any server accepts a connection (validation.py).
+        self.validator = Validator(schema_dir, [INTERACTIONS[name] for name in HANDLERS])
         self.publisher = WsdlPublisher(schema_dir)
         self.endpoints: dict[str, tuple[Interaction, Any]] = {}
         for name, handler in HANDLERS.items():
             interaction = INTERACTIONS[name]
-            app = build_application(interaction, handler, scheduling)
+            app = build_application(interaction, handler, scheduling, search_limits)
             self.endpoints[interaction.path] = (interaction, app)
         self._tolerate: dict[str, Callable[[etree._Element], None]] = {}
         for adapter in adapters:
@@ -98,8 +108,14 @@ class Producer:
                 if path in self.endpoints:
                     raise ValueError(f"two adapters serve {path}")
                 self.endpoints[path] = (endpoint.interaction, endpoint.app)
+                self.validator.prepare(endpoint.interaction)
                 if endpoint.tolerate is not None:
                     self._tolerate[path] = endpoint.tolerate
+
+    @staticmethod
+    def render_fault(code: str, message: str) -> bytes:
+        """The one way a fault is built (also for the HTTP server's own refusals)."""
+        return envelope.fault(code, message)
 
     # -- WSGI --------------------------------------------------------------------------
 
@@ -178,18 +194,48 @@ class Producer:
             captured["status"] = status
 
         try:
-            out = b"".join(app(inner, capture))
+            out = self._call(lambda: b"".join(app(inner, capture)))
+        except DeadlinePassed as exc:
+            log.error("%s not finished within the deadline of %g s (reference %s); the call goes on"
+                      " in the background until the database answers", interaction.name, self.deadline,
+                      exc.reference)
+            return self._fault(start_response, "Server",
+                               f"The producer could not answer within {self.deadline:g} s"
+                               f" (reference {exc.reference})")
         except Exception:
-            log.exception("technical error in the %s endpoint", interaction.name)
-            return self._fault(start_response, "Server", "Technical error in the producer")
+            reference = uuid.uuid4()
+            log.exception("technical error in the %s endpoint (reference %s)", interaction.name, reference)
+            return self._fault(start_response, "Server", f"Technical error in the producer (reference {reference})")
         status = captured.get("status", "500 Internal Server Error")
-        if status.startswith("200") and self.validate_responses:
+        if not status.startswith("200"):
+            # A fault Spyne serialized (raised by the handlers, services.py): rebuilt by the one
+            # fault function, so every fault on the wire has the same form.
+            code, message = _spyne_fault(out)
+            return self._fault(start_response, code, message)
+        if self.validate_responses:
             problem = self._check_response(interaction, out, inner.get(codec.OUT_DOCUMENT_KEY))
             if problem:
                 log.error("invalid %s response withheld: %s", interaction.name, problem)
                 return self._fault(start_response, "Server",
                                    "Technical error in the producer: invalid response")
         return self._send(start_response, status, out)
+
+    def _call(self, work: Callable[[], bytes]) -> bytes:
+        """``work()``, within the deadline: past it the caller gets ``DeadlinePassed`` and is free
+        again while the work, if it started, finishes in the background (a stalled database)."""
+        if self._calls is None:
+            return work()
+        future: Future[bytes] = self._calls.submit(work)
+        try:
+            return future.result(timeout=self.deadline)
+        except FutureTimeout:
+            future.cancel()  # never started (every call thread busy): it never will
+            raise DeadlinePassed(uuid.uuid4()) from None
+
+    def close(self) -> None:
+        """Stop the call threads (waits for none of them)."""
+        if self._calls is not None:
+            self._calls.shutdown(wait=False, cancel_futures=True)
 
     def _authorize(self, interaction: Interaction, logical_address: str, environ: dict[str, Any]) -> str | None:
         """The consumer's HSA-id; an EnvelopeError (Client Fault) when the allowlist says no."""
@@ -203,7 +249,7 @@ class Producer:
             log.warning(
                 "access refused",
                 extra={"consumer": decision.identity.consumer, "tls_client": decision.identity.certificate,
-                       "interaction": interaction.name, "logical_address": logical_address},
+                       "interaction": interaction.name, "logical_address": envelope.shorten(logical_address, 64)},
             )
             raise envelope.EnvelopeError(decision.reason)
         return decision.identity.consumer
@@ -259,7 +305,7 @@ class Producer:
                 out += data
         except TimeoutError:
             raise envelope.EnvelopeError("Timed out reading the request body") from None
-        except ValueError as exc:  # e.g. riv_scheduling.server.BodyError: broken chunked encoding
+        except ValueError as exc:  # a WSGI server whose input reports broken framing
             raise envelope.EnvelopeError(f"Unreadable request body: {exc}") from None
         return bytes(out)
 
@@ -281,7 +327,9 @@ class Producer:
     # -- plumbing ----------------------------------------------------------------------
 
     def _fault(self, start_response: StartResponse, code: str, message: str) -> list[bytes]:
-        return self._send(start_response, "500 Internal Server Error", envelope.fault(code, message))
+        if code != "Server":  # Server faults are logged where they arise, with their reference
+            log.info("fault", extra={"faultcode": code, "faultstring": envelope.shorten(message, 300)})
+        return self._send(start_response, "500 Internal Server Error", self.render_fault(code, message))
 
     @staticmethod
     def _send(start_response: StartResponse, status: str, data: bytes,
@@ -301,6 +349,25 @@ class Producer:
         lines = ["riv-scheduling: endpoints (append ?wsdl for the WSDL)"]
         lines += sorted(self.endpoints)
         return "\n".join(lines) + "\n"
+
+
+def _spyne_fault(data: bytes) -> tuple[str, str]:
+    """(faultcode without its prefix, faultstring) of a fault envelope Spyne wrote."""
+    try:
+        fault = etree.fromstring(data).find(f"{{{envelope.SOAP11_NS}}}Body/{{{envelope.SOAP11_NS}}}Fault")
+    except etree.XMLSyntaxError:
+        fault = None
+    if fault is None:
+        log.error("the SOAP runtime answered without a fault: %r", data[:200])
+        return "Server", "Technical error in the producer"
+    code = (fault.findtext("faultcode") or "Server").rsplit(":", 1)[-1]
+    return (code if code in ("Client", "Server") else "Server"), fault.findtext("faultstring") or ""
+
+
+class DeadlinePassed(Exception):
+    def __init__(self, reference: uuid.UUID) -> None:
+        super().__init__(str(reference))
+        self.reference = reference
 
 
 def _charset(content_type: str) -> str | None:

@@ -180,8 +180,16 @@ def _check_tree(root: etree._Element, limits: Limits) -> None:
                 raise EnvelopeError(f"An attribute value is longer than {limits.max_value} characters")
 
 
-def _shorten(text: str, size: int = 200) -> str:
-    return text if len(text) <= size else text[:size] + "..."
+MAX_FAULT_TEXT = 1000  # characters of a faultstring (client input quoted in it: at most a few hundred)
+
+
+def shorten(text: str, size: int = 200) -> str:
+    """``text``, cut to ``size`` characters (saying how long it was): client input echoed in a fault or
+    a log line is always bounded."""
+    return text if len(text) <= size else f"{text[:size]}... ({len(text)} characters)"
+
+
+_shorten = shorten
 
 
 _NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -193,5 +201,5 @@ def fault(code: str, message: str) -> bytes:
     body = etree.SubElement(env, f"{{{SOAP11_NS}}}Body")
     f = etree.SubElement(body, f"{{{SOAP11_NS}}}Fault")
     etree.SubElement(f, "faultcode").text = f"soap:{code}"
-    etree.SubElement(f, "faultstring").text = _NOT_XML_CHAR.sub("?", _shorten(message, 2000))
+    etree.SubElement(f, "faultstring").text = _NOT_XML_CHAR.sub("?", shorten(message, MAX_FAULT_TEXT))
     return etree.tostring(env, xml_declaration=True, encoding="UTF-8")

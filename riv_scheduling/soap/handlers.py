@@ -13,7 +13,7 @@ from typing import Any
 
 from riv_scheduling.bindings import supportprocess_logistics_scheduling_2_0 as core
 from riv_scheduling.contract import INTERACTIONS
-from riv_scheduling.domain import ResultCode, Scheduling, TimeslotQuery, booking_result
+from riv_scheduling.domain import DomainError, ResultCode, Scheduling, TimeslotQuery, booking_result
 from riv_scheduling.soap import mapping as m
 from riv_scheduling.soap.interactions import element
 
@@ -26,6 +26,18 @@ class Call:
     scheduling: Scheduling
     logical_address: str
     consumer_hsa_id: str | None = None
+    limits: SearchLimits | None = None
+
+
+@dataclass(frozen=True)
+class SearchLimits:
+    """How much one search may ask for (``serve --max-search-days``, ``--max-timeslots``)."""
+
+    max_days: int = 92  # startDateInclusive..endDateInclusive, both days counted
+    max_timeslots: int = 2000  # timeslots in one GetAvailableTimeslots answer
+
+
+DEFAULT_SEARCH_LIMITS = SearchLimits()
 
 
 def _response(name: str, **values: Any) -> Any:
@@ -40,13 +52,21 @@ def _optional_person(value: Any) -> Any:
     return m.to_person_id(value) if value else None
 
 
-def _timeslot_query(req: Any) -> TimeslotQuery:
-    """The search filters shared by GetAvailableDates and GetAvailableTimeslots."""
+def _timeslot_query(req: Any, limits: SearchLimits | None) -> TimeslotQuery:
+    """The search filters shared by GetAvailableDates and GetAvailableTimeslots; a window longer
+    than the configured maximum is refused with ERROR and a text saying the maximum."""
     contact = req.careContactCode  # 0..1 in GetAvailableDates, 0..* in GetAvailableTimeslots
     contacts = contact if isinstance(contact, list) else [contact] if contact else []
+    start = m.to_date(req.startDateInclusive, "startDateInclusive")
+    end = m.to_date(req.endDateInclusive, "endDateInclusive")
+    max_days = (limits or DEFAULT_SEARCH_LIMITS).max_days
+    if (end - start).days + 1 > max_days:
+        raise DomainError(ResultCode.ERROR,
+                          f"Sökperioden är för lång: högst {max_days} dagar (startDateInclusive till"
+                          f" endDateInclusive). The search window is too long: at most {max_days} days.")
     return TimeslotQuery(
-        start_date=m.to_date(req.startDateInclusive, "startDateInclusive"),
-        end_date=m.to_date(req.endDateInclusive, "endDateInclusive"),
+        start_date=start,
+        end_date=end,
         time_type_code=req.timeTypeCode,
         practitioner_hsa_id=m.to_hsa_id(req.practitionerId),
         original_appointment_id=_optional_uuid(req.originalAppointmentId, "originalAppointmentId"),
@@ -58,7 +78,12 @@ def _timeslot_query(req: Any) -> TimeslotQuery:
 
 
 def get_available_timeslots(call: Call, req: Any) -> Any:
-    slots = call.scheduling.search.available_timeslots(call.logical_address, _timeslot_query(req))
+    slots = call.scheduling.search.available_timeslots(call.logical_address, _timeslot_query(req, call.limits))
+    max_slots = (call.limits or DEFAULT_SEARCH_LIMITS).max_timeslots
+    if len(slots) > max_slots:
+        raise DomainError(ResultCode.ERROR,
+                          f"Sökningen gav för många tider: fler än {max_slots}. Välj en kortare period eller en"
+                          f" tidtyp. The search found more than {max_slots} timeslots: narrow it down.")
     return _response(
         "GetAvailableTimeslots",
         timeslot=[m.timeslot(v) for v in slots] or None,
@@ -67,7 +92,7 @@ def get_available_timeslots(call: Call, req: Any) -> Any:
 
 
 def get_available_dates(call: Call, req: Any) -> Any:
-    dates = call.scheduling.search.available_dates(call.logical_address, _timeslot_query(req))
+    dates = call.scheduling.search.available_dates(call.logical_address, _timeslot_query(req, call.limits))
     return _response(
         "GetAvailableDates",
         availableDate=[m.available_date(d) for d in dates] or None,

@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from riv_scheduling.bindings import supportprocess_logistics_scheduling_2_0 as core
-from riv_scheduling.contract import HSA_ID_OID, TIME_ZONE
+from riv_scheduling.contract import CITIZEN_ACTOR_CODE, HSA_ID_OID, PERSON_ID_ROOTS, TIME_ZONE
 from riv_scheduling.domain import (
     Actor,
     AppointmentRule,
@@ -107,9 +107,22 @@ def to_person_id(b: Any) -> PersonId:
     return PersonId(root=b.root, extension=b.extension)
 
 
+ACTOR_ROOTS = PERSON_ID_ROOTS | {HSA_ID_OID}
+
+
 def to_actor(b: Any) -> Actor:
-    return Actor(id_root=b.actorId.root, id_extension=b.actorId.extension,
-                 type_code=b.actorType.code)
+    """The actor; its ``actorId`` root must fit its ``actorType``: a citizen (SNOMED CT 116154003,
+    patient) by personnummer or samordningsnummer, anyone else by one of those or an HSA-id."""
+    root = (b.actorId.root or "").strip()
+    shown = root if len(root) <= 64 else root[:64] + "..."
+    if b.actorType.code == CITIZEN_ACTOR_CODE and root not in PERSON_ID_ROOTS:
+        raise RequestError(
+            f"actorId root '{shown}' does not fit actorType {CITIZEN_ACTOR_CODE} (patient): a citizen is identified"
+            f" by a personnummer ({sorted(PERSON_ID_ROOTS)[0]}) or samordningsnummer ({sorted(PERSON_ID_ROOTS)[1]})")
+    if root not in ACTOR_ROOTS:
+        raise RequestError(
+            f"actorId root '{shown}' is not a personnummer, samordningsnummer or HSA-id ({HSA_ID_OID}) root")
+    return Actor(id_root=root, id_extension=b.actorId.extension, type_code=b.actorType.code)
 
 
 def to_code(b: Any | None) -> Code | None:

@@ -22,13 +22,17 @@ from riv_scheduling.bindings import itintegration_registry_1_0 as registry
 from riv_scheduling.contract import Interaction
 from riv_scheduling.domain import DomainError, Scheduling, UnknownHealthcareFacility
 from riv_scheduling.soap.codec import FastSoap11
-from riv_scheduling.soap.handlers import Call
+from riv_scheduling.soap.envelope import shorten
+from riv_scheduling.soap.handlers import Call, SearchLimits
 from riv_scheduling.soap.interactions import element
-from riv_scheduling.soap.mapping import RequestError
+from riv_scheduling.soap.mapping import RequestError, to_actor
 
 # Spyne runs gc.collect() when a request context closes (at most once a second), which
 # costs tens of milliseconds in the request path. Python's own collector is enough.
 spyne.const.MIN_GC_INTERVAL = float("inf")
+# Spyne logs every client fault at ERROR, with its whole text (a client's input, unbounded): the
+# producer logs its faults itself (soap/app.py), bounded.
+logging.getLogger("spyne.application.client").setLevel(logging.CRITICAL)
 
 ENVELOPE_KEY = "riv.envelope"
 LOGICAL_ADDRESS_KEY = "riv.logical_address"
@@ -52,14 +56,17 @@ def build_application(
     interaction: Interaction,
     handler: Callable[[Call, Any], Any],
     scheduling: Scheduling,
+    limits: SearchLimits | None = None,
 ) -> WsgiApplication:
     """The Spyne WSGI application that serves one 2.0 interaction."""
     response_cls = element(interaction, f"{interaction.name}Response")
     with_result_code = _has_result_code(interaction)
 
     def invoke(env: dict[str, Any], request: Any) -> Any:
-        call = Call(scheduling, env[LOGICAL_ADDRESS_KEY], env.get(CONSUMER_HSA_ID_KEY))
+        call = Call(scheduling, env[LOGICAL_ADDRESS_KEY], env.get(CONSUMER_HSA_ID_KEY), limits)
         try:
+            if getattr(request, "actor", None) is not None:
+                to_actor(request.actor)  # every interaction's actor, used or not, must fit its type
             return handler(call, request)
         except DomainError as exc:
             if with_result_code:
@@ -72,7 +79,7 @@ def build_application(
 def unknown_unit_fault(exc: UnknownHealthcareFacility) -> Fault:
     return Fault(
         "Client",
-        f"LogicalAddress '{exc.logical_address}' is not a care unit served by this "
+        f"LogicalAddress '{shorten(exc.logical_address, 64)}' is not a care unit served by this "
         "producer (the HSA-id is compared case-insensitively)",
     )
 

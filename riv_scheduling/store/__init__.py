@@ -1,6 +1,6 @@
 """The SQLAlchemy store: tables, repositories, migrations and the UnitOfWork the domain runs in."""
 
-from .engine import DEFAULT_URL, SqlUnitOfWork, Store, open_store
+from .engine import DEFAULT_URL, DatabaseMissing, SqlUnitOfWork, Store, open_store
 from .schema import SchemaAhead, SchemaBehind, SchemaError, SchemaStatus
 from .tables import metadata
 
@@ -9,6 +9,7 @@ __all__ = [
     "SchemaAhead",
     "SchemaBehind",
     "SchemaError",
+    "DatabaseMissing",
     "SchemaStatus",
     "SqlUnitOfWork",
     "Store",

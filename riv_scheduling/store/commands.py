@@ -32,10 +32,14 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 def cmd_db_status(args: argparse.Namespace) -> int:
     """Prints the status; exit code 0 when current, 1 otherwise (for scripts)."""
-    from riv_scheduling.store import open_store
+    from riv_scheduling.store import DatabaseMissing, open_store
     from riv_scheduling.store.schema import head_revision, status
 
-    store = open_store(args.db)
+    try:
+        store = open_store(args.db, must_exist=True)
+    except DatabaseMissing as exc:  # reported, not created
+        print(f"{args.db}: missing ({exc}), current {head_revision()}")
+        return 1
     try:
         with store.engine.connect() as conn:
             state, revision = status(conn)
@@ -51,7 +55,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from riv_scheduling.domain import AuditTrail
     from riv_scheduling.store import open_store
 
-    store = open_store(args.db)
+    store = open_store(args.db, must_exist=True)
     try:
         state = store.schema_status()
         if state != "current":

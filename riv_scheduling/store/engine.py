@@ -239,14 +239,14 @@ class Store:
         self.engine.dispose()
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_s: float = BUSY_TIMEOUT_S) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy emit BEGIN itself (pysqlite's legacy mode would defer it).
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
         try:
-            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
             cursor.execute("PRAGMA foreign_keys = ON")
             if engine.url.database not in (None, "", ":memory:"):
                 _enter_wal(cursor)
@@ -337,31 +337,71 @@ def _dispose_after_fork(engine: Engine) -> None:
     os.register_at_fork(after_in_child=reset)
 
 
+class DatabaseMissing(Exception):
+    """`open_store(..., must_exist=True)` of a SQLite file that does not exist (none is created)."""
+
+
+def deadline_options(backend: str, deadline: float, engine_options: dict[str, Any], url_options: str = "") -> float:
+    """Bound a call's waits in the database by ``deadline`` seconds (issue #11); returns the busy
+    timeout for SQLite. A little below the deadline, so the database gives up first and the call
+    ends with a rolled-back transaction rather than being abandoned by the producer.
+
+    - PostgreSQL: ``statement_timeout`` and ``lock_timeout`` (the latter also bounds the per-person
+      advisory lock), ``connect_timeout`` for new connections, ``pool_timeout`` for a free pooled one;
+    - SQLite: the busy timeout (waiting for the write lock) and ``pool_timeout``.
+    """
+    inner = max(0.1, deadline * 0.8)
+    engine_options.setdefault("pool_timeout", inner)
+    if backend == "postgresql":
+        connect_args = engine_options.setdefault("connect_args", {})
+        ms = int(inner * 1000)
+        options = f"-c statement_timeout={ms} -c lock_timeout={ms}"
+        given = connect_args.get("options", url_options)  # connect_args would replace the URL's own
+        connect_args["options"] = f"{given} {options}".strip()
+        connect_args.setdefault("connect_timeout", max(1, int(inner)))
+    return inner
+
+
 def open_store(url: str | None = None, **engine_options: Any) -> Store:
     """Open the store at a SQLAlchemy URL (default: `riv-scheduling.db` in the current directory).
 
     `engine_options` go to SQLAlchemy's `create_engine`, except `ping_after_idle_s` (PostgreSQL: how
-    long a pooled connection may idle before it is checked on its next use; see `_ping_when_idle`).
+    long a pooled connection may idle before it is checked on its next use; see `_ping_when_idle`)
+    and `deadline` (seconds; a call's database work gives up past it, see `deadline_options`), and
+    `must_exist` (a SQLite file that does not exist raises `DatabaseMissing` instead of being created).
 
     The schema is not created here; call `Store.create_schema()`.
     """
     sa_url = make_url(url or DEFAULT_URL)
     serial = False
+    must_exist = engine_options.pop("must_exist", False)
+    if must_exist and sa_url.get_backend_name() == "sqlite" and sa_url.database not in (None, "", ":memory:"):
+        if not os.path.exists(sa_url.database):
+            raise DatabaseMissing(
+                f"no database at {sa_url.database} (give --db URL; `riv-scheduling db upgrade --db URL` or"
+                " `riv-scheduling load FILE --db URL` creates one)")
+    deadline = engine_options.pop("deadline", None)
+    busy_timeout_s: float = BUSY_TIMEOUT_S
+    if deadline is not None:
+        url_options = sa_url.query.get("options", "")
+        busy_timeout_s = deadline_options(sa_url.get_backend_name(), float(deadline), engine_options,
+                                          url_options if isinstance(url_options, str) else " ".join(url_options))
     # SQL errors must not carry parameters (personal identity numbers) into logs.
     engine_options.setdefault("hide_parameters", True)
     if sa_url.get_backend_name() == "sqlite":
         memory = sa_url.database in (None, "", ":memory:")
-        connect_args = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_S}
+        connect_args = {"check_same_thread": False, "timeout": busy_timeout_s}
         connect_args.update(engine_options.pop("connect_args", {}))
         if memory:
+            engine_options.pop("pool_timeout", None)  # one shared connection, no pool to wait for
             engine_options.setdefault("poolclass", StaticPool)
             serial = True
         else:
             engine_options.setdefault("pool_size", 10)
             engine_options.setdefault("max_overflow", 20)
-            engine_options.setdefault("pool_timeout", BUSY_TIMEOUT_S)
+            engine_options.setdefault("pool_timeout", busy_timeout_s)
         engine = create_engine(sa_url, connect_args=connect_args, **engine_options)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, busy_timeout_s)
     else:
         ping_after_s = engine_options.pop("ping_after_idle_s", PING_AFTER_IDLE_S)
         ping_idle = not engine_options.get("pool_pre_ping", False)

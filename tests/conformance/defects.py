@@ -449,14 +449,30 @@ class ServerFaultForClientError(Intercept):
 class DiesOnMalformedXml(Intercept):
     """Malformed XML kills the producer: it answers nothing, ever again."""
 
+    def __init__(self) -> None:
+        self.dead = threading.Event()
+        self.gone = threading.Event()
+
     def handle(self, environ: dict[str, Any], path: str, data: bytes,
                start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if self.dead.is_set():
+            # A request that reached the server before it went away gets no answer either (without
+            # this, a busy machine lets the next request through before the shutdown completes).
+            self.gone.wait(10)
+            return []
         if data:
             try:
                 etree.fromstring(data)
             except etree.XMLSyntaxError:
+                self.dead.set()
                 server = self.server
-                threading.Thread(target=lambda: (server.shutdown(), server.server_close()), daemon=True).start()
+
+                def die() -> None:
+                    server.shutdown()
+                    server.server_close()
+                    self.gone.set()
+
+                threading.Thread(target=die, daemon=True).start()
                 return self.send(start_response, "500 Internal Server Error", [("Content-Type", "text/plain")],
                                  b"Traceback (most recent call last): ... XMLSyntaxError\n")
         return super().handle(environ, path, data, start_response)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import http.client
+import re
 import socket
 import threading
 import uuid
@@ -105,6 +106,7 @@ def envelope(body: str, unit: str | None = UNIT, headers: str = "") -> bytes:
 
 
 SERVED = [name for name in HANDLERS if name in INTERACTIONS]
+PATH_OF = {name: INTERACTIONS[name].path for name in SERVED}
 
 
 # -- answers ----------------------------------------------------------------------------
@@ -192,8 +194,15 @@ def _next() -> int:
 
 
 def read_http_response(sock: socket.socket) -> tuple[int, bytes]:
+    """The status and body of the first response on ``sock`` (framed by its Content-Length; bytes the
+    client sent after a request's end form a next request, whose answer is not this one)."""
     buf = bytearray()
     while True:
+        head, sep, rest = bytes(buf).partition(b"\r\n\r\n")
+        if sep:
+            length = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+            if length and len(rest) >= int(length.group(1)):
+                return int(head.split(b" ", 2)[1]), rest[: int(length.group(1))]
         try:
             chunk = sock.recv(65536)
         except (ConnectionResetError, TimeoutError):
@@ -220,12 +229,13 @@ def world(db: Path) -> tuple[Any, ClinicSetup, Scheduling]:
 
 @contextmanager
 def running(db: Path, **options: Any) -> Iterator[Running]:
-    """A producer on a free port. ``options``: Producer keywords, plus ``ssl_context`` and
-    ``request_timeout`` for the server."""
-    server_options = {k: options.pop(k) for k in ("ssl_context", "request_timeout") if k in options}
+    """A producer on a free port. ``options``: Producer keywords, plus ``ssl_context``,
+    ``request_timeout`` and ``limits`` for the server and ``wrap`` (a middleware around the producer)."""
+    server_options = {k: options.pop(k) for k in ("ssl_context", "request_timeout", "limits") if k in options}
+    wrap = options.pop("wrap", lambda app: app)
     store, setup, scheduling = world(db)
     producer = Producer(scheduling, **options)
-    server = make_server(producer, "127.0.0.1", 0, **server_options)
+    server = make_server(wrap(producer), "127.0.0.1", 0, **server_options)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     host, port = server.server_address[:2]

@@ -230,3 +230,30 @@ def test_parse_refuses_only_headers_it_must_but_cannot_understand() -> None:
     with pytest.raises(EnvelopeError) as info:
         parse(envelope(body, '<y:Trace xmlns:y="urn:example:y" soapenv:mustUnderstand="true"/>'))
     assert info.value.code == "MustUnderstand"
+
+
+@pytest.mark.parametrize("root", ["1.2.3.4", "1.2.752.129.2.1.4.1"], ids=["unknown root", "HSA-id for a patient"])
+def test_an_actor_id_root_that_does_not_fit_the_actor_type_is_a_client_fault(wire: Wire, root: str) -> None:
+    body = GET_APPOINTMENTS.format(extra="").replace(
+        "<ga:actor><core:actorId><core:root>1.2.752.129.2.1.3.1", f"<ga:actor><core:actorId><core:root>{root}")
+    code, text = fault_of(*wire.post(PATH, envelope(body)))
+    assert code == "soap:Client" and "actorId root" in text and root in text
+    still_serving(wire)
+
+
+def test_a_booking_with_an_unknown_actor_id_root_is_refused(wire: Wire, slots) -> None:  # noqa: ANN001
+    bad = {**actor(), "actorId": {"root": "1.2.3.4", "extension": TOLVAN}}
+    with pytest.raises(zeep.exceptions.Fault) as caught:
+        wire.call("MakeAppointment", actor=bad, personId=person(), timeslotId=slots.make())
+    assert "actorId root" in caught.value.message and caught.value.code == "soap:Client"
+
+
+def test_a_search_window_over_the_maximum_is_answered_with_error_naming_it(wire: Wire) -> None:
+    today = date.today()
+    for interaction in ("GetAvailableTimeslots", "GetAvailableDates"):
+        r = wire.call(interaction, DEMO_UNIT, startDateInclusive=today.strftime("%Y%m%d"),
+                      endDateInclusive=(today + timedelta(days=3650)).strftime("%Y%m%d"))
+        assert r.resultCode == "ERROR" and "92" in r.resultText, (interaction, r.resultText)
+    r = wire.call("GetAvailableTimeslots", DEMO_UNIT, startDateInclusive=today.strftime("%Y%m%d"),
+                  endDateInclusive=(today + timedelta(days=91)).strftime("%Y%m%d"))
+    assert r.resultCode == "OK"

@@ -1,0 +1,129 @@
+"""Issue #11, item 3: a stalled database gets a prompt ``soap:Server`` fault with a reference id,
+within the producer's deadline, and the producer serves normally again once the database recovers.
+
+Two ways to stall PostgreSQL (the throwaway server of the test session, tests/pg_server.py):
+- another session holds an exclusive lock on the timeslot table: the database's own
+  ``lock_timeout`` (set from the deadline) ends the call;
+- the producer's database backends are frozen with SIGSTOP: the database can time out nothing,
+  so the producer's own deadline answers and frees the worker; the call finishes when they resume.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from secwire import UNIT, Running, fault_of, response_of
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from riv_scheduling.domain import ClinicSetup, HealthcareFacility, Scheduling, TimeType
+from riv_scheduling.server import make_server
+from riv_scheduling.soap.app import Producer
+from riv_scheduling.store import open_store
+
+DEADLINE = 3.0
+GENEROUS = DEADLINE + 7  # the answer must come well before the national platform's 29 s
+
+
+@contextmanager
+def pg_producer(base: str) -> Iterator[tuple[Running, str]]:
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}",
+                                            "application_name": schema}).render_as_string(hide_password=False)
+    store = open_store(url, deadline=DEADLINE)
+    store.create_schema()
+    setup = ClinicSetup(store.uow)
+    setup.add_facility(HealthcareFacility(UNIT, "Frysta mottagningen"))
+    setup.add_time_type(UNIT, TimeType("FRI", "Fri tid", True, True, timedelta(0), timedelta(0), timedelta(0)))
+    scheduling = Scheduling(store.uow)
+    producer = Producer(scheduling, deadline=DEADLINE)
+    server = make_server(producer, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = server.server_address
+    try:
+        yield Running(host, port, setup, store, scheduling, producer), url
+    finally:
+        server.shutdown()
+        server.server_close()
+        producer.close()
+        store.dispose()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        admin.dispose()
+
+
+def timed_call(p: Running, name: str = "GetAvailableTimeslots") -> tuple[float, int, bytes]:
+    started = time.monotonic()
+    status, data = p.call(name)
+    return time.monotonic() - started, status, data
+
+
+def test_a_locked_table_gives_a_server_fault_within_the_deadline_then_ok(postgres_url: str) -> None:
+    with pg_producer(postgres_url) as (p, url):
+        p.make_slot()
+        response_of("GetAvailableTimeslots", *p.call("GetAvailableTimeslots"))
+        locker = create_engine(url)
+        try:
+            with locker.connect() as conn:
+                conn.execute(text("LOCK TABLE timeslot IN ACCESS EXCLUSIVE MODE"))  # held until rollback
+                elapsed, status, data = timed_call(p)
+                conn.rollback()
+        finally:
+            locker.dispose()
+        code, message = fault_of(status, data)
+        assert code == "soap:Server" and "reference" in message, message
+        assert elapsed < GENEROUS, f"the fault took {elapsed:.1f} s"
+        response_of("GetAvailableTimeslots", *p.call("GetAvailableTimeslots"))  # recovered
+        status, data = p.call("MakeAppointment", slot=p.make_slot())
+        assert response_of("MakeAppointment", status, data).findtext("{*}resultCode") == "OK"
+
+
+def backends(admin_url: str, application: str) -> list[int]:
+    engine = create_engine(admin_url)
+    try:
+        with engine.connect() as conn:
+            return [int(pid) for (pid,) in conn.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE application_name = :a"), {"a": application})]
+    finally:
+        engine.dispose()
+
+
+def test_frozen_database_backends_give_a_server_fault_within_the_deadline_then_ok(postgres_url: str) -> None:
+    with pg_producer(postgres_url) as (p, url):
+        p.make_slot()
+        response_of("GetAvailableTimeslots", *p.call("GetAvailableTimeslots"))
+        application = str(make_url(url).query["application_name"])
+        pids = backends(postgres_url, application)
+        assert pids, "no backend of the producer found"
+        try:
+            for pid in pids:
+                os.kill(pid, signal.SIGSTOP)
+        except (PermissionError, ProcessLookupError):
+            pytest.skip("the PostgreSQL server's processes cannot be signalled from here (not local, or another user)")
+        try:
+            elapsed, status, data = timed_call(p)
+        finally:
+            for pid in pids:
+                os.kill(pid, signal.SIGCONT)
+        code, message = fault_of(status, data)
+        assert code == "soap:Server" and "reference" in message, message
+        assert elapsed < GENEROUS, f"the fault took {elapsed:.1f} s"
+        deadline = time.monotonic() + 30
+        while True:  # the database is back: the next call is served
+            status, data = p.call("GetAvailableTimeslots")
+            if status == 200 or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        response_of("GetAvailableTimeslots", status, data)
