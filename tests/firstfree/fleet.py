@@ -115,3 +115,59 @@ def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+# -- the ten-producer fleet of the first-free test and bench ------------------------------------
+
+SERVICE = "33879002"  # SNOMED CT: vaccination
+TIME_TYPE = "VACCIN"
+SLOW, FAULTY, DOWN = 7, 8, 9  # indexes of the three bad producers
+SLOW_SECONDS = 2.0
+
+
+def unit_id(producer: int, unit: int) -> str:
+    return f"SE2321000016-P{producer:02d}U{unit}"
+
+
+def clinic(producer: int, units: int = 5, horizon_days: int = 4) -> str:
+    """A producer's clinic file: `units` units with different opening hours and slot lengths."""
+    parts = [
+        f'[[care_service]]\ncode = "{SERVICE}"\ndisplay_name = "Vaccination"\n',
+        f'[[time_type]]\ncode = "{TIME_TYPE}"\nname = "Vaccination"\ncare_services = ["{SERVICE}"]\n',
+        '[[time_type]]\ncode = "ANNAT"\nname = "Annat besök"\n',
+    ]
+    for u in range(units):
+        n = producer * units + u
+        hsa = unit_id(producer, u)
+        start_minutes = 7 * 60 + (n * 23) % 300  # 07:00 .. 11:59, different per unit
+        length = (15, 20, 30, 45)[n % 4]
+        weekdays = ("mon-sun", "mon-fri", ["tue", "thu", "sat"], ["mon", "wed", "fri", "sun"])[n % 4]
+        parts.append(f'[[unit]]\nhsa_id = "{hsa}"\nname = "Mottagning {n}"\ntime_types = ["{TIME_TYPE}", "ANNAT"]\n')
+        days = f'"{weekdays}"' if isinstance(weekdays, str) else "[" + ", ".join(f'"{d}"' for d in weekdays) + "]"
+        for code, offset in ((TIME_TYPE, 0), ("ANNAT", 60)):
+            begin = start_minutes + offset
+            parts.append(
+                f'[[opening_hours]]\nunit = "{hsa}"\ntime_type = "{code}"\nweekdays = {days}\n'
+                f'from = "{begin // 60:02d}:{begin % 60:02d}"\nto = "{(begin + 120) // 60:02d}:{begin % 60:02d}"\n'
+                f"slot_minutes = {length}\nhorizon_days = {horizon_days}\n"
+            )
+    return "\n".join(parts)
+
+
+def fleet_specs(count: int = 10, units: int = 5) -> list[Spec]:
+    return [Spec(f"producer{i:02d}", clinic(i, units), SLOW_SECONDS if i == SLOW else 0.0) for i in range(count)]
+
+
+def producers_file(running: Sequence[Running], units: int = 5) -> str:
+    """The producers file for the fleet: FAULTY is asked at units it does not serve (it answers SOAP
+    Faults: unknown LogicalAddress), DOWN has been stopped (nothing listens), SLOW answers late."""
+    lines = []
+    for i, r in enumerate(running):
+        asked = [unit_id(i + 50, u) for u in range(units)] if i == FAULTY else [unit_id(i, u) for u in range(units)]
+        units_list = ", ".join(f'"{u}"' for u in asked)
+        lines.append(f'[[producer]]\nname = "{r.spec.name}"\nurl = "{r.url}"\nunits = [{units_list}]\n')
+    return "\n".join(lines)
+
+
+def stop(running: Running) -> None:
+    _stop(running.process)
