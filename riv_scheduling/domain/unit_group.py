@@ -44,7 +44,9 @@ def appointment_unit(
 
 def moves_across(original_type: TimeType | None) -> bool:
     """The original's time type lets a rebooking leave its unit."""
-    return original_type is not None and original_type.update_allowed and original_type.limits.rebook_to_other_unit
+    if original_type is None or not original_type.update_allowed:
+        return False
+    return bool(original_type.limits.rebook_to_other_unit)
 
 
 def rebooking_target(uow: UnitOfWork, origin: HealthcareFacility, timeslot_id: uuid.UUID) -> Timeslot:
