@@ -15,7 +15,7 @@ import types
 import typing
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -499,6 +499,27 @@ def _opening_hours(
 _TOP_LEVEL = ("care_service", "practitioner", "time_type", "unit", "opening_hours")
 
 
+def _group_units(groups: list[_Table], units: dict[str, UnitConfig]) -> None:
+    """`[[unit_group]]`: units that give the same treatment stand in for each other, so each gets
+    the others as related units (GetHealthcareFacilities, and rebooking where the time type allows)."""
+    for t in groups:
+        t.str("name")  # for people only
+        members = t.strings("units")
+        keys = [m.strip().lower() for m in members]
+        if len(keys) < 2 or len(set(keys)) != len(keys):
+            raise ConfigError(f"{t.where}.units: two or more different units expected")
+        for member, key in zip(members, keys, strict=True):
+            if key not in units:
+                raise ConfigError(f"{t.where}.units: {member!r} is not a [[unit]] of the file")
+        t.done()
+        for key in keys:
+            unit = units[key]
+            known = {h.lower() for h in unit.facility.related_facilities}
+            added = tuple(units[k].facility.hsa_id for k in keys if k != key and k not in known)
+            related = unit.facility.related_facilities + added
+            units[key] = replace(unit, facility=replace(unit.facility, related_facilities=related))
+
+
 def parse_config(data: Mapping[str, Any], source: str = "config") -> ClinicConfig:
     """Validate a parsed TOML document into a ClinicConfig."""
     root = _Table(dict(data), source)
@@ -526,6 +547,7 @@ def parse_config(data: Mapping[str, Any], source: str = "config") -> ClinicConfi
         if unit.facility.hsa_id.lower() in units:
             raise ConfigError(f"{t.where}: unit {unit.facility.hsa_id} is defined twice")
         units[unit.facility.hsa_id.lower()] = unit
+    _group_units(root.tables("unit_group"), units)
     for unit in units.values():
         for related in unit.facility.related_facilities:
             if related.lower() not in units:

@@ -84,7 +84,7 @@ def replacement(
     return Appointment(
         id=uuid.uuid4(),
         timeslot_id=slot.id,
-        facility_hsa_id=original.facility_hsa_id,
+        facility_hsa_id=slot.facility_hsa_id,  # a rebooking may move to another unit of the group
         person_id=original.person_id,
         status=original.status,
         state=AppointmentState.ACTIVE,

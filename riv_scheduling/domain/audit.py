@@ -45,7 +45,7 @@ class AuditEvent:
     appointment_id: uuid.UUID | None = None  # the appointment acted on (for a rebooking: the original)
     new_appointment_id: uuid.UUID | None = None  # a rebooking's new appointment
     timeslot_id: uuid.UUID | None = None  # the slot booked, rebooked to, cancelled or confirmed
-    detail: str | None = None  # the refusal's resultText (never an identity number)
+    detail: str | None = None  # a refusal's resultText, a rebooking's move of unit (never an identity number)
     id: int | None = None  # set by the store: order of appending
 
     def line(self, show_identity: bool = False) -> str:

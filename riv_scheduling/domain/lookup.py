@@ -30,6 +30,7 @@ from .result_codes import (
     UnknownHealthcareFacility,
     invalid_person_id,
 )
+from .unit_group import appointment_unit
 
 
 def find_facility(uow: UnitOfWork, logical_address: str) -> HealthcareFacility:
@@ -83,10 +84,13 @@ def existing_appointment(
 
 
 def find_original_slot(uow: UnitOfWork, facility: HealthcareFacility, query: TimeslotQuery) -> Timeslot:
-    """The slot of the appointment a search for rebooking names (originalAppointmentId)."""
+    """The slot of the appointment a search for rebooking names (originalAppointmentId), at the
+    addressed unit or at a unit whose group the addressed unit belongs to (unit_group.py)."""
     not_found = DomainError(ResultCode.ERROR, NO_ORIGINAL)
     if query.person_id is None or query.original_appointment_id is None:
         raise DomainError(ResultCode.ERROR, ORIGINAL_NEEDS_PERSON)
+    # A search at another unit of the original's group finds it too (rebooking to another unit).
+    facility = appointment_unit(uow, facility, query.person_id, query.original_appointment_id)
     original = uow.appointments.get(query.original_appointment_id)
     if original is None or not owned(original, facility, query.person_id) or not original.is_active:
         raise not_found

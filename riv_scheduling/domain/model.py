@@ -180,6 +180,10 @@ class BookingLimits:
     # At most one active appointment of the time type per person at the unit within this many days
     # either side of a slot's start (e.g. a vaccination).
     once_per_days: int | None = None
+    # Not a limit but the same kind of per-time-type switch: UpdateAppointment may move an appointment
+    # of this time type to a slot of the same time type at one of its unit's related units (unit
+    # group); None (the default, stored as no key) or False keeps a rebooking within its unit (unit_group.py).
+    rebook_to_other_unit: bool | None = None
 
     def __post_init__(self) -> None:
         if self.once_per_days is not None and self.once_per_days < 1:

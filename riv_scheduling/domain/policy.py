@@ -263,6 +263,12 @@ class BookingPolicy:
         """A search offers the slot only outside the time type's booking notice (and not passed)."""
         return not too_late(slot, now, time_type.booking_notice)
 
+    def check_move(self, time_type: TimeType) -> None:
+        """A rebooking to another unit of the group needs the original's time type to allow it
+        (`limits.rebook_to_other_unit`); refused as a rebooking the time type does not allow."""
+        if not time_type.limits.rebook_to_other_unit:
+            raise DomainError(CHANGE_RULES[Change.UPDATE].not_allowed)
+
     def check_change(self, change: Change, slot: Timeslot, time_type: TimeType | None, now: datetime) -> TimeType:
         """The appointment in `slot` may still be changed this way; returns its time type.
 

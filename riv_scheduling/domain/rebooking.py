@@ -8,11 +8,12 @@ import uuid
 from .appointments import booking_result, replacement, reserve
 from .audit import AuditAction
 from .audit_trail import AuditRecord
-from .lookup import existing_appointment, target_slot
+from .lookup import existing_appointment
 from .model import Actor, Appointment, AppointmentState, Code, PersonId
 from .policy import Change, Flow
 from .result_codes import SAME_TIMESLOT, DomainError, ResultCode
 from .retry import repeated_update
+from .unit_group import appointment_unit, rebooking_target, same_unit, target_time_type
 from .use_case import UseCase
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,9 @@ class Rebooking(UseCase):
     ) -> Appointment:
         """UpdateAppointment: move to another slot of the same time type, atomically.
 
+        The slot may be at another unit of the original's group when its time type allows it
+        (unit_group.py); the LogicalAddress is then either unit.
+
         Returns the NEW appointment (new id); the original becomes REPLACED and its slot is freed.
         A repeat (the original was replaced by an appointment in this slot, still active, at most
         RETRY_WINDOW ago) returns that new appointment again.
@@ -40,7 +44,9 @@ class Rebooking(UseCase):
             "UpdateAppointment", actor, person_id, consumer,
             appointment_id=original_appointment_id, timeslot_id=timeslot_id,
         )
-        with self._change(logical_address, audit) as (uow, facility, now):
+        with self._change(logical_address, audit) as (uow, addressed, now):
+            facility = appointment_unit(uow, addressed, person_id, original_appointment_id)
+            audit.facility_hsa_id = facility.hsa_id
             repeated = repeated_update(uow, facility, person_id, original_appointment_id, timeslot_id, now)
             if repeated is not None:
                 code, _ = booking_result(repeated)
@@ -53,10 +59,16 @@ class Rebooking(UseCase):
 
             if timeslot_id == original_slot.id:
                 raise DomainError(ResultCode.ERROR, SAME_TIMESLOT)
-            slot = target_slot(uow, facility, timeslot_id)
-            self._policy.check_slot(Flow.UPDATE, slot, time_type, now)
+            slot = rebooking_target(uow, facility, timeslot_id)
+            target, moved = facility, None
+            if not same_unit(slot.facility_hsa_id, facility.hsa_id):
+                self._policy.check_move(time_type)
+                target = uow.facilities.get(slot.facility_hsa_id) or facility
+                time_type = target_time_type(uow, original_slot, target.hsa_id)  # the target unit's rules
+                moved = f"moved from unit {facility.hsa_id} to unit {target.hsa_id}"
+            time_type = self._policy.check_slot(Flow.UPDATE, slot, time_type, now)
             reason_text, reason_code = self._policy.check_person(
-                Flow.UPDATE, uow, facility, person_id, slot, time_type, now, reason_text, reason_code,
+                Flow.UPDATE, uow, target, person_id, slot, time_type, now, reason_text, reason_code,
                 replacing=original.id,
             )
             # Touch the two slot rows in id order, so that concurrent rebookings between the same
@@ -75,7 +87,7 @@ class Rebooking(UseCase):
             original.updated_at = now
             uow.appointments.save(original)
             code, _ = booking_result(new)
-            uow.audit.append(audit.event(now, AuditAction.REBOOKED, code, new_appointment_id=new.id))
+            uow.audit.append(audit.event(now, AuditAction.REBOOKED, code, moved, new_appointment_id=new.id))
             uow.commit()
-        log.info("appointment %s replaced by %s at %s by %r", original.id, new.id, facility.hsa_id, actor)
+        log.info("appointment %s replaced by %s at %s by %r", original.id, new.id, target.hsa_id, actor)
         return new

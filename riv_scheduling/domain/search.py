@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 
 from .clock import end_of_day, local_date, start_of_day, to_stockholm, to_utc
@@ -32,6 +33,7 @@ from .model import (
 from .policy import usable_assignments
 from .ports import UnitOfWork
 from .result_codes import BOTH_CODES, END_BEFORE_START, DomainError, ResultCode
+from .unit_group import offers_rebooking_at, same_unit
 from .use_case import UseCase
 from .views import timeslot_views
 
@@ -57,27 +59,34 @@ class Search(UseCase):
         A unit offers a time type when it has it with booking allowed (for rebooking: with
         update allowed); a care service when one of those time types is mapped to it; without
         a filter, when it has any time type open for booking. With `original_appointment_id`
-        (the person's active appointment at the addressed unit) the original's time type decides,
-        and only the addressed unit is a candidate: UpdateAppointment moves an appointment within
-        its unit (a rebooking to another unit is a cancellation there and a new booking here).
+        (the person's active appointment at the addressed unit or its group) the original's time
+        type decides, and the candidates are the original's unit and, when that time type allows
+        a move (unit_group.py), its related units: TKB 2.0 §7.8 "valbara vid ombokning".
         """
         with self._uow() as uow:
             facility = find_facility(uow, logical_address)
             if time_type_code is not None and healthcare_service_code is not None:
                 raise DomainError(ResultCode.ERROR, BOTH_CODES)
             rebooking = original_appointment_id is not None
+            original_slot: Timeslot | None = None
+            related_ids = facility.related_facilities
             if original_appointment_id is not None:
                 query = TimeslotQuery(
                     date.min, date.min, original_appointment_id=original_appointment_id, person_id=person_id
                 )
-                time_type_code = find_original_slot(uow, facility, query).time_type_code
+                original_slot = find_original_slot(uow, facility, query)
+                time_type_code = original_slot.time_type_code
+                origin = uow.facilities.get(original_slot.facility_hsa_id) or facility
+                related_ids = (origin.hsa_id, *origin.related_facilities)
             candidates = [facility]
-            for hsa_id in () if rebooking else facility.related_facilities:
+            for hsa_id in related_ids:
                 related = uow.facilities.get(hsa_id)
                 if related is not None and related.hsa_id.lower() not in _keys(c.hsa_id for c in candidates):
                     candidates.append(related)
             offering = []
             for unit in candidates:
+                if original_slot is not None and not offers_rebooking_at(uow, original_slot, unit.hsa_id):
+                    continue
                 types = [t for t in uow.time_types.list(unit.hsa_id) if t.booking_allowed]
                 if rebooking:
                     types = [t for t in types if t.update_allowed]
@@ -145,10 +154,9 @@ class Search(UseCase):
                     date.min, date.min, original_appointment_id=original_appointment_id, person_id=person_id
                 )
                 original = find_original_slot(uow, facility, query)
-                original_type = time_types.get(original.time_type_code)
-                allowed = original_type is not None and original_type.update_allowed
-                codes = {original.time_type_code} if allowed else set()
-                if original.practitioner_ids:
+                allowed = offers_rebooking_at(uow, original, facility.hsa_id)
+                codes = {original.time_type_code} if allowed and original.time_type_code in time_types else set()
+                if original.practitioner_ids and same_unit(original.facility_hsa_id, facility.hsa_id):
                     keep = _keys(original.practitioner_ids)
             if time_type_code is not None:
                 codes &= {time_type_code}
@@ -230,9 +238,10 @@ class Search(UseCase):
         if query.original_appointment_id is not None:
             original_slot = find_original_slot(uow, facility, query)
             # Rebooking: the original's time type decides, even a protected one.
-            original_type = time_types.get(original_slot.time_type_code)
-            allowed = original_type is not None and original_type.update_allowed
-            codes = {original_slot.time_type_code} if allowed else set()
+            allowed = offers_rebooking_at(uow, original_slot, facility.hsa_id)
+            codes = {original_slot.time_type_code} & set(time_types) if allowed else set()
+            if not same_unit(original_slot.facility_hsa_id, facility.hsa_id):
+                original_slot = replace(original_slot, practitioner_ids=(), resources=())  # others staff this unit
             if priority is None:
                 priority = original_slot.priority  # the person was entitled to such a slot
         if query.time_type_code is not None:
