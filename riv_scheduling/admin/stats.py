@@ -1,8 +1,9 @@
 """The statistics the page shows, behind a small interface.
 
 `StatsSource` is what the page needs. `AuditTrailStats` is a stand-in over the audit trail (counts
-by day, action and time type; result codes per interaction) until the statistics functions of
-`riv-scheduling stats` (the outbox issue) are wired in at the composition root.
+by day, action and time type; result codes per interaction) and the appointments' reasons, until
+the statistics functions of `riv-scheduling stats` (the outbox issue) are wired in at the
+composition root.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy import func, select
 from riv_scheduling.domain import to_local
 from riv_scheduling.domain.clock import start_of_day
 from riv_scheduling.store.repositories import from_db, to_db
-from riv_scheduling.store.tables import audit_event, timeslot
+from riv_scheduling.store.tables import appointment, audit_event, timeslot
 
 
 @dataclass
@@ -29,7 +30,7 @@ class Statistics:
     per_day: Counter[tuple[date, str, str]] = field(default_factory=Counter)
     # (interaction, result code) -> count
     result_codes: Counter[tuple[str, str]] = field(default_factory=Counter)
-    # (flow, reason) -> count; empty until the outbox statistics are wired in
+    # (flow, reason) -> count; flow NYBOKNING, OMBOKNING or AVBOKNING, reason the code's name or "fritext"
     reasons: Counter[tuple[str, str]] = field(default_factory=Counter)
 
 
@@ -63,4 +64,24 @@ class AuditTrailStats:
                 day = to_local(from_db(row.at_utc)).date()
                 stats.per_day[(day, row.action, row.time_type_code or "–")] += 1
                 stats.result_codes[(row.interaction, row.result_code)] += 1
+            self._reasons(conn, stats, start, end, units)
         return stats
+
+    @staticmethod
+    def _reasons(conn: Any, stats: Statistics, start: date, end: date, units: Collection[str] | None) -> None:
+        low, high = to_db(start_of_day(start)), to_db(start_of_day(end + timedelta(days=1)))
+        a = appointment.c
+        flows = (  # flow, which appointments, the reason's columns
+            ("NYBOKNING", [a.replaces.is_(None), a.created_at >= low, a.created_at < high], "new_reason"),
+            ("OMBOKNING", [a.replaces.is_not(None), a.created_at >= low, a.created_at < high], "update_reason"),
+            ("AVBOKNING", [a.state == "cancelled", a.updated_at >= low, a.updated_at < high], "cancel_reason"),
+        )
+        for flow, conditions, prefix in flows:
+            if units is not None:
+                conditions.append(func.lower(a.facility_hsa_id).in_([u.lower() for u in units]))
+            columns = (a[f"{prefix}_display_name"], a[f"{prefix}_code"], a[f"{prefix}_text"])
+            for name, code, free_text in conn.execute(select(*columns).where(*conditions)):
+                if name or code:
+                    stats.reasons[(flow, name or code)] += 1
+                elif free_text:
+                    stats.reasons[(flow, "fritext")] += 1

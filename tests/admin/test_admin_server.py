@@ -160,3 +160,37 @@ def test_admin_user_commands_keep_argon2_hashes(tmp_path: Path, monkeypatch: pyt
     capsys.readouterr()
     assert main(["admin-user", "list", "--users", users]) == 0
     assert capsys.readouterr().out.split() == ["rut", "regional", "*", "password"]
+
+
+def test_statistics_count_per_action_time_type_reason_and_result_code_for_the_staff_members_units(
+    app: Any, store: Store
+) -> None:
+    from datetime import timedelta
+
+    from riv_scheduling.domain import PERSONNUMMER_OID, Actor, DomainError, PersonId, Scheduling
+
+    scheduling = Scheduling(store.uow)
+    now = stockholm_now()
+    person = PersonId(PERSONNUMMER_OID, "191212121212")
+    citizen = Actor(PERSONNUMMER_OID, "191212121212", "116154003")
+    with store.uow() as uow:
+        slot_a = uow.timeslots.find_free(UNIT_A, now + timedelta(days=3), now + timedelta(days=20), ["SSKBESOK"])[0]
+        slot_c = uow.timeslots.find_free(UNIT_C, now + timedelta(days=3), now + timedelta(days=20), ["SSKBESOK"])[0]
+    scheduling.booking.make_appointment(UNIT_A, citizen, person, slot_a.id, reason_text="Ont i halsen")
+    scheduling.booking.make_appointment(UNIT_C, citizen, person, slot_c.id)
+    with pytest.raises(DomainError):  # the same slot again, for someone else
+        other = PersonId(PERSONNUMMER_OID, "191010101010")
+        scheduling.booking.make_appointment(UNIT_C, Actor(PERSONNUMMER_OID, "191010101010", "116154003"), other,
+                                            slot_c.id)
+
+    def rows(page: str) -> dict[str, str]:
+        return dict(re.findall(r'<tr><th scope="row">([^<]+)</th><td>(\d+)</td></tr>', page))
+
+    regional = rows(signed_in(app, "regina").get("/statistik", base_url="https://localhost").text)
+    assert regional["Bokningar"] == "2" and regional["Nekade"] == "1"
+    assert regional["MakeAppointment / REQUESTED_TIME_IS_ALREADY_RESERVED"] == "1"
+    assert regional["NYBOKNING / fritext"] == "1"
+    local = rows(signed_in(app, "lokal").get("/statistik", base_url="https://localhost").text)
+    assert local["Bokningar"] == "1" and "Nekade" not in local  # unit A only
+    bad = signed_in(app, "regina").get("/statistik?fran=2026-02-30", base_url="https://localhost")
+    assert bad.status_code == 400 and "Ogiltigt datum" in bad.text
