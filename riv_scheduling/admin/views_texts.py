@@ -117,8 +117,14 @@ def time_type_texts(hsa_id: str, code: str, flow: str) -> Any:
         abort(404, f"Besökstypen {code!r} finns inte vid {facility.name}.")
     time_type = find(doc, "time_type", code)
     unit_doc = find(doc, "unit", facility.hsa_id)
+    # What else the citizen sees at this step: the unit's texts and those of the care services.
     fixed = [("Enhetens text", i, False) for i in unit_doc.get("information", [])]
     fixed += [("Enhetens villkor", i, True) for i in unit_doc.get("condition_to_confirm", [])]
+    for service_code in time_type.get("care_services", []):
+        service = find(doc, "care_service", service_code)
+        label = f"Vårdtjänsten {service.get('display_name') or service_code}"
+        fixed += [(label, i, False) for i in service.get("information", [])]
+        fixed += [(label, i, True) for i in service.get("conditions_to_confirm", [])]
     return _text_page(
         facility, "time_type", code, ("rule", flow, "information"), ("rule", flow, "condition_to_confirm"),
         f"{time_type['name']} ({code}): {FLOWS[flow].lower()}", FLOWS[flow],

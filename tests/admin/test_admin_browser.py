@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from conftest import UNIT_A, UNIT_C, World, screenshot, sign_in
+from adminweb import UNIT_A, UNIT_C, World, screenshot, sign_in
 
 from riv_scheduling.domain import (
     PERSONNUMMER_OID,

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASSWORD, UNIT_A, UNIT_C, accounts
+from adminweb import PASSWORD, UNIT_A, UNIT_C, accounts
 from sqlalchemy import text
 
 from riv_scheduling.admin import AuditTrailStats, Settings, create_admin_app
 from riv_scheduling.admin.accounts import AccountFile
-from riv_scheduling.cli import main
+from riv_scheduling.cli import build_parser
 from riv_scheduling.clinic import apply_config
 from riv_scheduling.demo import load_demo
 from riv_scheduling.domain import AuditAction, local_date, stockholm_now
@@ -144,6 +144,13 @@ def test_the_session_cookie_is_secure(app: Any) -> None:
     cookie = answer.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
     assert "script-src 'self'" in answer.headers["Content-Security-Policy"]
+
+
+def main(argv: list[str]) -> int:
+    """The command without `cli.main`'s logging set-up, which would keep a handler on this test's
+    captured stderr after the test."""
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
 
 
 def test_admin_user_commands_keep_argon2_hashes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
