@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import re
 import threading
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,6 +20,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 from flask import Flask
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server as make_admin_server
 
 from riv_scheduling.admin import AuditTrailStats, Settings, create_admin_app
@@ -64,6 +68,27 @@ def _role(name: str) -> Any:
     from riv_scheduling.admin.staff import Role
 
     return Role(name)
+
+
+@contextmanager
+def database_url(backend: str, folder: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """An empty database: a SQLite file, or a fresh schema on the session's PostgreSQL server
+    (`postgres_url`, tests/conftest.py: it fails instead of skipping under CI=true)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / 'admin.db'}"
+        return
+    base = request.getfixturevalue("postgres_url")
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{name}"')
+        yield make_url(base).update_query_dict({"options": f"-csearch_path={name}"}).render_as_string(
+            hide_password=False)
+    finally:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+        engine.dispose()
 
 
 @pytest.fixture(scope="module")

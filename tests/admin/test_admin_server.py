@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from adminweb import PASSWORD, UNIT_A, UNIT_C, accounts
+from adminweb import PASSWORD, UNIT_A, UNIT_C, accounts, database_url
 from sqlalchemy import text
 
 from riv_scheduling.admin import AuditTrailStats, Settings, create_admin_app
@@ -23,13 +23,14 @@ from riv_scheduling.domain import AuditAction, local_date, stockholm_now
 from riv_scheduling.store import Store, open_store
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = open_store(f"sqlite:///{tmp_path / 'admin.db'}")
-    store.create_schema()
-    load_demo(store)
-    yield store
-    store.dispose()
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Store]:
+    with database_url(request.param, tmp_path, request) as url:
+        store = open_store(url)
+        store.create_schema()
+        load_demo(store)
+        yield store
+        store.dispose()
 
 
 @pytest.fixture
