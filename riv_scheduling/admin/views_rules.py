@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request
@@ -27,6 +27,7 @@ from riv_scheduling.domain import (
 from . import forms, web
 from .editing import ConfigEditor, Edit, EditError, find
 from .export import ExportError, document
+from .staff import Role
 from .toml_out import dumps
 from .views_texts import FLOWS, shared_refusal, units_with_time_type
 
@@ -147,7 +148,7 @@ def actions(hsa_id: str) -> Any:
     with web.uow_factory()() as uow:
         time_types = uow.time_types.list(facility.hsa_id)
         now = stockholm_now()
-        free = uow.timeslots.find_free(facility.hsa_id, now, now.replace(year=now.year + 1))[:15]
+        free = uow.timeslots.find_free(facility.hsa_id, now, now + timedelta(days=366))[:15]
     errors = forms.Errors()
     action = request.form.get("action")
     status = 200
@@ -204,7 +205,7 @@ def actions(hsa_id: str) -> Any:
 
 @blueprint.get("/export.toml")
 def export() -> Response:
-    if not web.staff().may_see_all([]) or web.staff().role.value != "regional":
+    if web.staff().role is not Role.REGIONAL:  # the file holds every unit
         abort(403, "Bara en regional administratör kan exportera hela konfigurationen.")
     today = local_date(stockholm_now())
     try:

@@ -92,7 +92,8 @@ def apply_definitions(uow: UnitOfWork, config: ClinicConfig) -> Summary:
 def _apply_definitions(
     uow: UnitOfWork, config: ClinicConfig, summary: Summary
 ) -> tuple[list[tuple[UnitConfig, str]], dict[str, str]]:
-
+    """Care services, practitioners, units and time types; returns the units with their stored
+    HSA-ids and the practitioners' stored spellings, for the slots."""
     for service in config.services:
         stored = uow.healthcare_services.get(service.code.code)
         if stored is None:
