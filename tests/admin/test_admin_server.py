@@ -202,3 +202,23 @@ def test_statistics_count_per_action_time_type_reason_and_result_code_for_the_st
     assert local["Bokningar"] == "1" and "Nekade" not in local  # unit A only
     bad = signed_in(app, "regina").get("/statistik?fran=2026-02-30", base_url="https://localhost")
     assert bad.status_code == 400 and "Ogiltigt datum" in bad.text
+
+
+def test_the_admin_command_serves_the_tool_on_its_own_port(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import urllib.request
+
+    command = [sys.executable, "-m", "riv_scheduling.cli", "admin", "--port", "0", "--demo",
+               "--db", f"sqlite:///{tmp_path / 'cmd.db'}", "--users", str(tmp_path / "users.json")]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        url = re.search(r"http://\S+", line).group(0)  # type: ignore[union-attr]
+        with urllib.request.urlopen(f"{url}login", timeout=30) as answer:
+            page = answer.read().decode()
+        assert answer.status == 200 and "Logga in" in page and 'lang="sv"' in page
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
