@@ -189,3 +189,18 @@ def test_screenshots_of_the_main_pages(world: World, page: Any) -> None:
         assert response.status == 200, path
         assert "191212121212" not in page.content()
         screenshot(page, name)
+
+
+def test_every_field_has_a_label_and_the_keyboard_reaches_the_content_first(world: World, page: Any) -> None:
+    sign_in(page, world, "regina")
+    unlabelled_js = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+        .filter(e => !e.closest('.citizen') && e.labels.length === 0).map(e => e.name || e.id)"""
+    for path in (f"/enhet/{UNIT_A}/texter", f"/enhet/{UNIT_A}/besokstyp/LAKARBESOK/texter/OMBOKNING",
+                 f"/enhet/{UNIT_A}/regler/LAKARBESOK", f"/enhet/{UNIT_A}/atgarder", "/support", "/statistik"):
+        page.goto(f"{world.admin_url}{path}")
+        assert page.evaluate(unlabelled_js) == [], path
+        assert page.locator("html").get_attribute("lang") == "sv"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Hoppa till innehållet"
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"

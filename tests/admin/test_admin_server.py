@@ -222,3 +222,43 @@ def test_the_admin_command_serves_the_tool_on_its_own_port(tmp_path: Path) -> No
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_clinic_actions_go_through_the_domain_and_are_audited(app: Any, store: Store) -> None:
+    from datetime import timedelta
+
+    from riv_scheduling.domain import PERSONNUMMER_OID, AppointmentStatus, AuditTrail, PersonId
+
+    client = signed_in(app, "lokal")
+    path = f"/enhet/{UNIT_A}/atgarder"
+    person = PersonId(PERSONNUMMER_OID, "191212121212")
+    now = stockholm_now()
+    with store.uow() as uow:
+        free = uow.timeslots.find_free(UNIT_A, now + timedelta(days=3), now + timedelta(days=20), ["SSKBESOK"])
+    proposed_slot, withdrawn_slot = free[0], free[1]
+
+    def post(**form: str) -> Any:
+        return client.post(path, base_url="https://localhost", data={"csrf_token": token(client, path), **form})
+
+    assert post(action="assign", person="19121212-1212", time_type="ATERBESOK", priority="2").status_code == 302
+    with store.uow() as uow:
+        [assignment] = uow.assignments.list(UNIT_A, person)
+    assert (assignment.time_type_code, assignment.priority) == ("ATERBESOK", 2)
+    assert post(action="propose", person="191212121212", timeslot=str(proposed_slot.id)).status_code == 302
+    assert post(action="withdraw", timeslot=str(withdrawn_slot.id)).status_code == 302
+    with store.uow() as uow:
+        assert uow.timeslots.get(withdrawn_slot.id).withdrawn  # type: ignore[union-attr]
+        [(appointment, _)] = uow.appointments.list_active(UNIT_A, person)
+    assert appointment.status is AppointmentStatus.PRELIMINARY and appointment.timeslot_id == proposed_slot.id
+    actions = [e.action.value for e in AuditTrail(store.uow).for_person(person)]
+    assert actions == ["assigned", "proposed"]
+    # Refusals: a bad number, an unknown time type, the withdrawn slot, a slot of another unit.
+    assert "Personnumret är ogiltigt" in post(action="assign", person="191212121213", time_type="ATERBESOK").text
+    assert "Okänd besökstyp" in post(action="assign", person="191212121212", time_type="NEJ").text
+    refused = post(action="propose", person="191010101010", timeslot=str(withdrawn_slot.id))
+    assert refused.status_code == 400 and "REQUESTED_TIME_IS_NO_LONGER_AVAILABLE" in refused.text
+    with store.uow() as uow:
+        other = uow.timeslots.find_free(UNIT_C, now + timedelta(days=3), now + timedelta(days=20))[0]
+    assert "Tiden finns inte vid enheten." in post(action="withdraw", timeslot=str(other.id)).text
+    with store.uow() as uow:
+        assert not uow.timeslots.get(other.id).withdrawn  # type: ignore[union-attr]
