@@ -367,6 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     __import__("riv_scheduling.store.commands", fromlist=["register"]).register(sub)  # db upgrade|status, audit
     __import__("riv_scheduling.conformance.commands", fromlist=["register"]).register(sub)  # conformance, validate
     __import__("riv_scheduling.client.commands", fromlist=["register"]).register(sub)  # first-free
+    __import__("riv_scheduling.admin.commands", fromlist=["register"]).register(sub)  # admin, admin-user
     return parser
 
 

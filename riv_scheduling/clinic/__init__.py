@@ -4,7 +4,7 @@
 `commands.register(subparsers)` adds `load`, `propose`, `withdraw` and `assign` to a CLI.
 """
 
-from .apply import Summary, apply_config, apply_to
+from .apply import Summary, apply_config, apply_definitions, apply_to
 from .config import ClinicConfig, ConfigError, OpeningHours, UnitConfig, load_config, parse_config, timeslot_id
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "Summary",
     "UnitConfig",
     "apply_config",
+    "apply_definitions",
     "apply_to",
     "load_config",
     "parse_config",

@@ -75,7 +75,25 @@ def apply_config(store: Store, path: str | Path, today: date | None = None) -> S
 def apply_to(uow: UnitOfWork, config: ClinicConfig, today: date) -> Summary:
     """Apply a parsed configuration inside an entered, writing unit of work (no commit)."""
     summary = Summary()
+    units, canonical = _apply_definitions(uow, config, summary)
+    for unit, hsa_id in units:
+        _sync_timeslots(uow, config, unit, hsa_id, canonical, today, summary)
+    return summary
 
+
+def apply_definitions(uow: UnitOfWork, config: ClinicConfig) -> Summary:
+    """Like `apply_to`, but the definitions only (care services, practitioners, units, time types):
+    no slot is touched, so the file may leave out its opening hours (the admin tool's edits)."""
+    summary = Summary()
+    _apply_definitions(uow, config, summary)
+    return summary
+
+
+def _apply_definitions(
+    uow: UnitOfWork, config: ClinicConfig, summary: Summary
+) -> tuple[list[tuple[UnitConfig, str]], dict[str, str]]:
+    """Care services, practitioners, units and time types; returns the units with their stored
+    HSA-ids and the practitioners' stored spellings, for the slots."""
     for service in config.services:
         stored = uow.healthcare_services.get(service.code.code)
         if stored is None:
@@ -125,10 +143,7 @@ def apply_to(uow: UnitOfWork, config: ClinicConfig, today: date) -> Summary:
             elif stored_t != time_type:
                 uow.time_types.save(hsa_id, time_type)
                 summary.time_types_updated += 1
-
-    for unit, hsa_id in units:
-        _sync_timeslots(uow, config, unit, hsa_id, canonical, today, summary)
-    return summary
+    return units, canonical
 
 
 def _sync_timeslots(

@@ -30,6 +30,11 @@ class AuditAction(enum.StrEnum):
     CONFIRMED = "confirmed"
     REPEATED = "repeated"  # a retry of a change that had already taken effect: answered as the first
     REFUSED = "refused"  # a refusal; result_code says which
+    # Staff actions in the admin tool (riv_scheduling/admin); the actor is the staff member.
+    CONFIGURED = "configured"  # a configuration change; detail holds what, the value before and after
+    REVEALED = "revealed"  # a staff member revealed the person's identity number in the support look-up
+    ASSIGNED = "assigned"  # the clinic assigned a (protected) time type to the person (an invitation)
+    WITHDRAWN = "withdrawn"  # the clinic withdrew a timeslot
 
 
 @dataclass(frozen=True)
