@@ -87,10 +87,18 @@ def get_subject_of_care_schedule(call: CrmCall, req: Any) -> Any:
     )
 
 
+def _booking_person(call: CrmCall, latest: uuid.UUID | None) -> Any:
+    """Who a request that names only a booking acts for: the Actor (1.1), or for a 1.0 consumer
+    system (no Actor in RIVTABP20) the booking's own citizen; None when it is no booking here."""
+    if not call.actor.system:
+        return person_of(call.actor, None)
+    return call.scheduling.reading.booking_owner(call.logical_address, latest) if latest else None
+
+
 def get_booking_details(call: CrmCall, req: Any) -> Any:
-    person = person_of(call.actor, None)
     latest = _latest(call, req.bookingId)
-    view = call.scheduling.reading.get_appointment(call.logical_address, person, latest) if latest else None
+    person = _booking_person(call, latest)
+    view = call.scheduling.reading.get_appointment(call.logical_address, person, latest) if latest and person else None
     if view is None:  # never reveals whether the id is somebody else's
         raise RequestError(NOT_A_BOOKING)
     first = call.scheduling.reading.booking_ids([view.appointment.id])[view.appointment.id]
@@ -259,9 +267,9 @@ def update_booking(call: CrmCall, req: Any) -> Any:
 
 
 def cancel_booking(call: CrmCall, req: Any) -> Any:
-    person = person_of(call.actor, None)
     latest = _latest(call, req.bookingId)
-    if latest is None:
+    person = _booking_person(call, latest)
+    if latest is None or person is None:
         raise DomainError(ResultCode.APPOINTMENT_DOES_NOT_EXIST)
     call.scheduling.cancellation.cancel_appointment(
         call.logical_address, call.actor.domain_actor(), person, latest, cm.text(req.message),

@@ -51,6 +51,19 @@ class Reading:
             views = timeslot_views(uow, facility, time_types, [slot])
             return AppointmentView(appointment, views[0]) if views else None
 
+    def booking_owner(self, logical_address: str, appointment_id: uuid.UUID) -> PersonId | None:
+        """Whose appointment this is, if it is one at this unit (None otherwise).
+
+        For riv.crm.scheduling 1.0 (RIVTABP20), which has no Actor: its GetBookingDetails and
+        CancelBooking name only the booking, and the consumer system answers for the citizen
+        (the access allowlist decides which consumers may call them)."""
+        with self._uow() as uow:
+            facility = find_facility(uow, logical_address)
+            appointment = uow.appointments.get(appointment_id)
+            if appointment is None or appointment.facility_hsa_id != facility.hsa_id:
+                return None
+            return appointment.person_id
+
     def latest_appointment_id(self, booking_id: uuid.UUID) -> uuid.UUID:
         """The appointment a booking id stands for now: the newest of its rebooking chain (see
         `lookup.latest_in_chain`). Used to let a riv.crm.scheduling 1.1 bookingId, which stays the

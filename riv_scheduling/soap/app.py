@@ -46,11 +46,15 @@ from riv_scheduling.soap.wsdl import SCHEMAS_PREFIX, WsdlPublisher
 class Endpoint:
     """One more interaction to serve, from another adapter (the composition root passes them in:
     riv_scheduling.crm_soap serves riv.crm.scheduling 1.1 this way). ``tolerate`` rewrites a
-    request body in place before it is validated (e.g. trims values), or is None."""
+    request body in place before it is validated (e.g. trims values), or is None. ``address``
+    reads the logical address from the envelope where the WS profile does not put it in the
+    LogicalAddress header (RIVTABP20: WS-Addressing To), raising EnvelopeError when it is missing;
+    None: the LogicalAddress header."""
 
     interaction: Interaction
     app: Any
     tolerate: Callable[[etree._Element], None] | None = None
+    address: Callable[[etree._Element], str] | None = None
 
 
 Adapter = Callable[[Scheduling], Iterable[Endpoint]]
@@ -92,6 +96,7 @@ class Producer:
             app = build_application(interaction, handler, scheduling)
             self.endpoints[interaction.path] = (interaction, app)
         self._tolerate: dict[str, Callable[[etree._Element], None]] = {}
+        self._address: dict[str, Callable[[etree._Element], str]] = {}
         for adapter in adapters:
             for endpoint in adapter(scheduling):
                 path = endpoint.interaction.path
@@ -100,6 +105,8 @@ class Producer:
                 self.endpoints[path] = (endpoint.interaction, endpoint.app)
                 if endpoint.tolerate is not None:
                     self._tolerate[path] = endpoint.tolerate
+                if endpoint.address is not None:
+                    self._address[path] = endpoint.address
 
     # -- WSGI --------------------------------------------------------------------------
 
@@ -150,12 +157,14 @@ class Producer:
                 raise envelope.EnvelopeError(
                     f"This endpoint serves {interaction.request_tag}, not {env.body.tag}"
                 )
-            if not env.logical_address:
+            address = self._address.get(interaction.path)
+            logical_address = address(env.root) if address is not None else env.logical_address
+            if not logical_address:
                 raise envelope.EnvelopeError(
                     "The LogicalAddress header ({urn:riv:itintegration:registry:1}LogicalAddress)"
                     " is required: the HSA-id of the care unit"
                 )
-            consumer = self._authorize(interaction, env.logical_address, environ)
+            consumer = self._authorize(interaction, logical_address, environ)
             tolerate = self._tolerate.get(interaction.path)
             if tolerate is not None:
                 tolerate(env.body)
@@ -170,7 +179,7 @@ class Producer:
         inner["CONTENT_LENGTH"] = str(len(body))
         inner["CONTENT_TYPE"] = XML_TYPE
         inner[ENVELOPE_KEY] = env.root
-        inner[LOGICAL_ADDRESS_KEY] = env.logical_address
+        inner[LOGICAL_ADDRESS_KEY] = logical_address
         inner[CONSUMER_HSA_ID_KEY] = consumer
         captured: dict[str, Any] = {}
 
