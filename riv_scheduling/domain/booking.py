@@ -8,6 +8,7 @@ import uuid
 from .appointments import booking_result, new_appointment, reserve
 from .audit import AuditAction
 from .audit_trail import AuditRecord
+from .invitations import invitation_to_book
 from .lookup import target_slot
 from .model import Actor, Appointment, AppointmentStatus, Code, PersonId
 from .policy import Flow
@@ -27,12 +28,15 @@ class Booking(UseCase):
         reason_text: str | None = None,
         reason_code: Code | None = None,
         consumer: str | None = None,
+        invitation_id: uuid.UUID | None = None,
     ) -> Appointment:
         """MakeAppointment: book a free slot; the appointment is confirmed at once.
 
         A repeat (the person already holds this slot through a MakeAppointment at most
         RETRY_WINDOW ago) returns that appointment instead of booking again. `consumer` is the
-        HSA-id of the calling system for the audit trail (None in development mode)."""
+        HSA-id of the calling system for the audit trail (None in development mode).
+        `invitation_id`: the booking answers the person's open invitation (invitations.py), which
+        then names the appointment it became."""
         audit = AuditRecord("MakeAppointment", actor, person_id, consumer, timeslot_id=timeslot_id)
         with self._change(logical_address, audit) as (uow, facility, now):
             slot = target_slot(uow, facility, timeslot_id)
@@ -43,6 +47,9 @@ class Booking(UseCase):
                 uow.commit()
                 log.info("appointment %s: MakeAppointment repeated at %s by %r", held.id, facility.hsa_id, actor)
                 return held
+            invitation = None
+            if invitation_id is not None:
+                invitation = invitation_to_book(uow, facility, person_id, invitation_id, slot, now.date())
             time_type = uow.time_types.get(facility.hsa_id, slot.time_type_code)
             time_type = self._policy.check_slot(Flow.MAKE, slot, time_type, now)
             reason_text, reason_code = self._policy.check_person(
@@ -53,6 +60,9 @@ class Booking(UseCase):
                 facility, slot, time_type, person_id, AppointmentStatus.CONFIRMED, now, reason_text, reason_code
             )
             uow.appointments.add(appointment)
+            if invitation is not None:
+                invitation.appointment_id = appointment.id
+                uow.invitations.save(invitation)
             code, _ = booking_result(appointment)
             uow.audit.append(audit.event(now, AuditAction.MADE, code, appointment_id=appointment.id))
             uow.commit()

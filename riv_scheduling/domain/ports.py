@@ -18,6 +18,7 @@ from .model import (
     Assignment,
     HealthcareFacility,
     HealthcareService,
+    OpenInvitation,
     PersonId,
     Practitioner,
     Timeslot,
@@ -62,6 +63,14 @@ class AssignmentRepository(Protocol):
 
     def save(self, assignment: Assignment) -> None:
         """Insert, or replace the one for the same unit, person and time type."""
+        ...
+
+
+class OpenInvitationRepository(Protocol):
+    def get(self, invitation_id: uuid.UUID) -> OpenInvitation | None: ...
+    def add(self, invitation: OpenInvitation) -> None: ...
+    def save(self, invitation: OpenInvitation) -> None:
+        """Store a stored invitation's appointment_id (the rest does not change)."""
         ...
 
 
@@ -193,6 +202,8 @@ class UnitOfWork(Protocol):
     def healthcare_services(self) -> HealthcareServiceRepository: ...
     @property
     def assignments(self) -> AssignmentRepository: ...
+    @property
+    def invitations(self) -> OpenInvitationRepository: ...
     @property
     def audit(self) -> AuditRepository: ...
 
