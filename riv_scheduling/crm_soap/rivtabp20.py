@@ -12,8 +12,8 @@ over the same use cases:
 - the 1.0 shapes (no ``subject_of_care`` in the queries, no names in ``subject_of_care_info``,
   a TimeslotType that ends in an extension point instead of ``isInvitation``). The request binding
   is recast into the 1.1 one (fields 1.0 lacks are absent) and the 1.1 answer into the 1.0 one
-  (``isInvitation`` is left out). Both are validated against our 1.0 schemas
-  (schemas/crm-scheduling-1.0).
+  (``isInvitation`` is left out; an open invitation, which has no time, cannot be shown in 1.0: a
+  Client Fault says so). Both are validated against our 1.0 schemas (schemas/crm-scheduling-1.0).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Any
 
 from lxml import etree
 from spyne.model.complex import ComplexModelBase
+from spyne.model.fault import Fault
 
 from riv_scheduling.access import CONSUMER_HSA_ID_KEY
 from riv_scheduling.contract.crm_scheduling import CRM_1_0_INTERACTIONS, CRM_INTERACTIONS, WSA_TO_TAG
@@ -37,6 +38,9 @@ from .services import build_application
 from .tolerance import tolerate
 
 EXTENSION = "any_"  # the generated name of an xs:any particle
+# A 1.0 timeslot always has a start and an end (1.1 made them optional for open invitations).
+OPEN_INVITATION = ("This booking is an open invitation without a time yet, which riv.crm.scheduling 1.0 "
+                   "cannot show: use the 1.1 endpoint (rivtabp21)")
 
 
 def addressed_to(root: etree._Element) -> str:
@@ -82,7 +86,12 @@ def _as_1_0(name: str) -> Callable[[CrmCall, Any], Any]:
     handler = HANDLERS[name]
 
     def handle(call: CrmCall, request: Any) -> Any:
-        return recast(handler(call, recast(request, request_1_1)), response_1_0)
+        answer = handler(call, recast(request, request_1_1))
+        details = getattr(answer, "timeslotDetail", None)
+        for detail in details if isinstance(details, list) else [details]:
+            if detail is not None and detail.startTimeInclusive is None:
+                raise Fault("Client", OPEN_INVITATION)
+        return recast(answer, response_1_0)
 
     handle.__name__ = f"{name}_rivtabp20"
     return handle

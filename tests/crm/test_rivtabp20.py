@@ -20,7 +20,7 @@ from riv_scheduling.contract.schemas import SCHEMA_DIR
 from riv_scheduling.crm_soap.actor import RIVTABP20_CONSUMER
 from riv_scheduling.domain import AuditAction, AuditTrail, stockholm_now
 
-PERSON = luhn_pnr("19121212200")
+PERSON = luhn_pnr("19121212400")  # not used by the other wire tests of this session
 WSA = "http://www.w3.org/2005/08/addressing"
 
 
