@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from riv_scheduling.conformance.contracts import CONTRACTS, SCHEDULING_2_0, using
 from riv_scheduling.conformance.rules import DEFAULT_PERSON, DEFAULT_PERSON2
 
 if TYPE_CHECKING:
@@ -31,6 +32,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--person", default=DEFAULT_PERSON, help=f"the test patient (default {DEFAULT_PERSON})")
     p.add_argument("--person2", default=DEFAULT_PERSON2,
                    help=f"a second test patient, for double booking and privacy checks (default {DEFAULT_PERSON2})")
+    p.add_argument("--contract", default=SCHEDULING_2_0, choices=sorted(CONTRACTS),
+                   help=f"the contract to test (default {SCHEDULING_2_0}); crm-scheduling-1.1 runs the "
+                        "riv.crm.scheduling 1.1 scenarios (contracts/crm-scheduling-1.1/)")
     p.add_argument("--read-only", action="store_true",
                    help="run only the scenarios that change nothing (for production endpoints)")
     p.add_argument("--junit", type=Path, metavar="FILE", help="write a JUnit XML report")
@@ -71,9 +75,10 @@ def register(subparsers: Any) -> None:
 
 
 def _scenarios(args: argparse.Namespace) -> list[Scenario]:
+    from riv_scheduling.conformance.contracts import scenarios_dir
     from riv_scheduling.conformance.scenario import ScenarioError, default_contracts_dir, load
 
-    sources = list(args.contracts or [default_contracts_dir()]) + list(args.scenario)
+    sources = list(args.contracts or [scenarios_dir(default_contracts_dir(), args.contract)]) + list(args.scenario)
     scenarios = load(sources)
     known = {s.id for s in scenarios}
     for sid in args.only + args.skip:
@@ -97,6 +102,11 @@ def _variables(items: list[str]) -> dict[str, str]:
 
 
 def cmd_conformance(args: argparse.Namespace) -> int:
+    with using(getattr(args, "contract", SCHEDULING_2_0)):  # the scenarios name this contract's interactions
+        return _conformance(args)
+
+
+def _conformance(args: argparse.Namespace) -> int:
     from riv_scheduling.conformance import report
     from riv_scheduling.conformance.client import NOT_SERVED_FAULTS
     from riv_scheduling.conformance.runner import Runner, RunOptions, check_person
