@@ -31,6 +31,15 @@ def find_invitation(
     return invitation
 
 
+def answered_invitation(
+    uow: UnitOfWork, facility: HealthcareFacility, person_id: PersonId, slot: Timeslot, today: date
+) -> OpenInvitation | None:
+    """The open invitation a booking of `slot` answers when it names none: the person's oldest one,
+    still valid, to the slot's time type at the unit; None when there is none."""
+    waiting = uow.invitations.open_for(facility.hsa_id, person_id, slot.time_type_code)
+    return next((i for i in waiting if i.valid_on(today)), None)
+
+
 def invitation_to_book(
     uow: UnitOfWork,
     facility: HealthcareFacility,

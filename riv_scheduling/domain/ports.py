@@ -68,6 +68,10 @@ class AssignmentRepository(Protocol):
 
 class OpenInvitationRepository(Protocol):
     def get(self, invitation_id: uuid.UUID) -> OpenInvitation | None: ...
+    def open_for(self, facility_hsa_id: str, person_id: PersonId, time_type_code: str) -> list[OpenInvitation]:
+        """The person's invitations to the time type at the unit that are not booked yet, oldest first."""
+        ...
+
     def add(self, invitation: OpenInvitation) -> None: ...
     def save(self, invitation: OpenInvitation) -> None:
         """Store a stored invitation's appointment_id (the rest does not change)."""

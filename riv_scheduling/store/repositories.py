@@ -453,8 +453,24 @@ class OpenInvitationRepo:
 
     def get(self, invitation_id: uuid.UUID) -> OpenInvitation | None:
         r = self._conn.execute(select(open_invitation).where(open_invitation.c.id == str(invitation_id))).first()
-        if r is None:
-            return None
+        return None if r is None else self._invitation(r)
+
+    def open_for(self, facility_hsa_id: str, person_id: PersonId, time_type_code: str) -> list[OpenInvitation]:
+        q = (
+            select(open_invitation)
+            .where(
+                open_invitation.c.facility_hsa_id == facility_hsa_id,
+                open_invitation.c.person_root == person_id.root,
+                open_invitation.c.person_extension == person_id.extension,
+                open_invitation.c.time_type_code == time_type_code,
+                open_invitation.c.appointment_id.is_(None),
+            )
+            .order_by(open_invitation.c.created_at, open_invitation.c.id)
+        )
+        return [self._invitation(r) for r in self._conn.execute(q)]
+
+    @staticmethod
+    def _invitation(r: Row[Any]) -> OpenInvitation:
         return OpenInvitation(
             id=uuid.UUID(r.id),
             facility_hsa_id=r.facility_hsa_id,

@@ -9,6 +9,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+import zeep
 from crmwire import DEMO_UNIT, SOAP, CrmWire, luhn_pnr
 from lxml import etree
 from zeep.exceptions import Fault
@@ -129,6 +130,23 @@ def test_a_1_0_consumer_is_told_an_open_invitation_needs_1_1(crm: CrmWire) -> No
     fault = etree.fromstring(data).find(f"{SOAP}Body/{SOAP}Fault")
     assert status == 500 and fault.findtext("faultcode").endswith("Client")
     assert "open invitation" in fault.findtext("faultstring")
+
+
+def test_a_2_0_booking_of_the_invited_time_type_answers_the_open_invitation(crm: CrmWire) -> None:
+    """One booking book: the invitation a 1.1 consumer holds is answered by a 2.0 MakeAppointment."""
+    pnr = luhn_pnr("19121212560")
+    person = PersonId(PERSONNUMMER_OID, pnr)
+    invitation = ClinicSetup(crm.store.uow).invite(DEMO_UNIT, person, "ATERBESOK", "Kallelse")
+    slot = free(crm, pnr, bookingId=str(invitation.id))[0]
+    two = zeep.Client(f"{crm.base_url}/MakeAppointment/2/rivtabp21?wsdl")
+    actor = {"actorId": {"root": PERSONNUMMER_OID, "extension": pnr},
+             "actorType": {"code": "116154003", "codeSystem": "1.2.752.116.2.1.1"}}
+    made = two.service.MakeAppointment(_soapheaders={"LogicalAddress": DEMO_UNIT}, actor=actor,
+                                       personId={"root": PERSONNUMMER_OID, "extension": pnr},
+                                       timeslotId=slot.resourceID)
+    assert made.resultCode in ("OK", "INFO"), made.resultText
+    shown = details(crm, pnr, str(invitation.id))
+    assert shown.isInvitation is False and shown.startTimeInclusive == slot.startTimeInclusive
 
 
 def test_timed_invitation_flow(crm: CrmWire) -> None:

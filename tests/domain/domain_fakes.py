@@ -144,6 +144,12 @@ class Invitations(_Repo):
         found = self.d.invitations.get(invitation_id)
         return replace(found) if found else None  # a copy, as a store reads a row
 
+    def open_for(self, facility_hsa_id: str, person_id: PersonId, time_type_code: str) -> list[OpenInvitation]:
+        found = [i for i in self.d.invitations.values()
+                 if (i.facility_hsa_id, i.person_id, i.time_type_code) == (facility_hsa_id, person_id, time_type_code)
+                 and i.appointment_id is None]
+        return [replace(i) for i in sorted(found, key=lambda i: (i.created_at, str(i.id)))]
+
     def add(self, invitation: OpenInvitation) -> None:
         self._writes("add")
         assert invitation.id not in self.d.invitations

@@ -80,6 +80,24 @@ def test_the_booking_rules_still_apply(world: World) -> None:
     assert view is not None and view.invitation.is_open  # nothing was kept
 
 
+def test_a_booking_that_names_no_invitation_answers_the_oldest_open_one_all_the_same(world: World) -> None:
+    """One booking book: a 2.0 MakeAppointment of the invited time type is the invitation's answer."""
+    first = world.setup.invite(NORR, TOLVAN, "SKYDDAD", "Första kallelsen")
+    world.now += timedelta(minutes=1)
+    second = world.setup.invite(NORR, TOLVAN, "SKYDDAD", "Andra kallelsen")
+    expired = world.setup.invite(NORR, TOLVAN, "LAKARBESOK", "Gammal", valid_until=world.now.date() - timedelta(days=1))
+    appointment = world.book(world.slot(world.at(2, 10), code="SKYDDAD"))
+    answered = world.scheduling.reading.open_invitation(NORR, TOLVAN, first.id)
+    assert answered is not None and answered.invitation.appointment_id == appointment.id
+    waiting = world.scheduling.reading.open_invitation(NORR, TOLVAN, second.id)
+    assert waiting is not None and waiting.invitation.is_open
+    world.book(world.slot(world.at(2, 11)))  # LAKARBESOK: the expired invitation is not answered
+    still = world.scheduling.reading.open_invitation(NORR, TOLVAN, expired.id)
+    assert still is not None and still.invitation.is_open
+    world.book(world.slot(world.at(3, 11), code="SSKBESOK"), person=OTHER)  # nobody else's
+    assert world.scheduling.reading.open_invitation(NORR, TOLVAN, second.id).invitation.is_open
+
+
 def test_a_repeated_booking_of_the_invitation_answers_the_same_appointment(world: World) -> None:
     invitation = world.setup.invite(NORR, TOLVAN, "SKYDDAD", "Kallelse")
     slot = world.slot(world.at(2, 10), code="SKYDDAD")

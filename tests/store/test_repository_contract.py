@@ -337,6 +337,21 @@ def test_an_open_invitation_reads_back_as_written_and_save_keeps_only_its_appoin
     clinic.write(lambda uow: uow.invitations.save(changed))
     assert clinic.read(lambda uow: uow.invitations.get(i.id)) == dataclasses.replace(i, appointment_id=a.id)
     clinic.write(lambda uow: uow.invitations.save(invitation()))  # not stored: changes nothing
+    assert clinic.read(lambda uow: uow.invitations.open_for(NORR, TOLVAN, "LAKARBESOK")) == []
+
+
+def test_open_for_lists_the_persons_unbooked_invitations_to_the_time_type_oldest_first(clinic: Backend) -> None:
+    later = invitation(created_at=at(0, 10))
+    first = invitation(created_at=at(0, 9))
+    others = [invitation(person_id=OTHER), invitation(facility_hsa_id=SODER), invitation(time_type_code="SSKBESOK")]
+    for i in (later, first, *others):
+        clinic.write(lambda uow, i=i: uow.invitations.add(i))
+    assert clinic.read(lambda uow: uow.invitations.open_for(NORR, TOLVAN, "LAKARBESOK")) == [first, later]
+    s = slot(at(1, 9))
+    add_slots(clinic, s)
+    a = book(clinic, s)
+    clinic.write(lambda uow: uow.invitations.save(dataclasses.replace(first, appointment_id=a.id)))
+    assert clinic.read(lambda uow: uow.invitations.open_for(NORR, TOLVAN, "LAKARBESOK")) == [later]
     with pytest.raises(REFUSED):
         clinic.write(lambda uow: uow.invitations.add(i))  # the same id twice
 
