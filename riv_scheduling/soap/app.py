@@ -206,13 +206,13 @@ class Producer:
             consumer = environ.get(CLIENT_HSA_ID_KEY)  # TLS without allowlist, or None (open mode)
             environ[CONSUMER_HSA_ID_KEY] = consumer
             return consumer
-        decision = self.access.decide(environ, interaction.name, logical_address)
+        decision = self.access.decide(environ, interaction.access_name, logical_address)
         environ[CONSUMER_HSA_ID_KEY] = decision.identity.consumer if decision.allowed else None
         if not decision.allowed:
             log.warning(
                 "access refused",
                 extra={"consumer": decision.identity.consumer, "tls_client": decision.identity.certificate,
-                       "interaction": interaction.name, "logical_address": logical_address},
+                       "interaction": interaction.access_name, "logical_address": logical_address},
             )
             raise envelope.EnvelopeError(decision.reason)
         return decision.identity.consumer

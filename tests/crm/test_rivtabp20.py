@@ -5,8 +5,10 @@ our 1.0 schemas (crmwire.ValidateResponses)."""
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,10 +17,13 @@ from crmwire import DEMO_UNIT, SOAP, CrmWire, ValidateResponses, luhn_pnr
 from lxml import etree
 from zeep.exceptions import Fault
 
+from riv_scheduling.access import CLIENT_HSA_ID_KEY, AccessPolicy
 from riv_scheduling.contract.crm_scheduling import CRM_1_0_INTERACTIONS
 from riv_scheduling.contract.schemas import SCHEMA_DIR
+from riv_scheduling.crm_soap import endpoints
 from riv_scheduling.crm_soap.actor import RIVTABP20_CONSUMER
 from riv_scheduling.domain import AuditAction, AuditTrail, stockholm_now
+from riv_scheduling.soap.app import Producer
 
 PERSON = luhn_pnr("19121212400")  # not used by the other wire tests of this session
 WSA = "http://www.w3.org/2005/08/addressing"
@@ -142,3 +147,39 @@ def test_a_1_1_request_at_the_1_0_endpoint_is_refused_by_the_1_0_schema(crm: Crm
     # the 1.1 addition sits in another namespace, which 1.0's extension point takes (TKB 1.1.5 §2.1.3)
     status, _ = crm.post("/GetAllTimeTypes/1/rivtabp20", envelope(f'<a:To xmlns:a="{WSA}">{DEMO_UNIT}</a:To>', body))
     assert status == 200
+
+
+def test_an_allowlist_gives_the_1_0_endpoint_separately(crm: CrmWire, tmp_path: Path) -> None:
+    """1.0 has no Actor: its consumer answers for the citizen, so the allowlist names its endpoints
+    apart ("GetAllTimeTypes/rivtabp20"); "GetAllTimeTypes" is the 1.1 endpoint only."""
+    access = tmp_path / "access.toml"
+    access.write_text('[[consumer]]\nhsa_id = "SE2321000016-APP1"\nunits = ["*"]\n'
+                      'interactions = ["GetAllTimeTypes"]\n', encoding="utf-8")
+    app = Producer(crm.scheduling, access=AccessPolicy.load(access), adapters=[endpoints])
+    one_one = envelope(
+        f'<LogicalAddress xmlns="urn:riv:itintegration:registry:1">{DEMO_UNIT}</LogicalAddress>'
+        f'<Actor xmlns="urn:riv:interoperability:headers:1"><actorId>{PERSON}</actorId>'
+        "<actorType>subject_of_care</actorType></Actor>",
+        GET_TYPES.replace("</GetAllTimeTypes>", '<s11:subject_of_care xmlns:s11="urn:riv:crm:scheduling:'
+                          f'GetAllTimeTypesResponder:1.1">{PERSON}</s11:subject_of_care></GetAllTimeTypes>'))
+    one_zero = envelope(f'<a:To xmlns:a="{WSA}">{DEMO_UNIT}</a:To>', GET_TYPES)
+    status, data = wsgi(app, "/GetAllTimeTypes/1/rivtabp21", one_one)
+    assert status.startswith("200"), data
+    status, data = wsgi(app, "/GetAllTimeTypes/1/rivtabp20", one_zero)
+    assert status.startswith("500") and b"not allowed to call GetAllTimeTypes/rivtabp20" in data
+    access.write_text('[[consumer]]\nhsa_id = "SE2321000016-APP1"\nunits = ["*"]\n'
+                      'interactions = ["GetAllTimeTypes/rivtabp20"]\n', encoding="utf-8")
+    app = Producer(crm.scheduling, access=AccessPolicy.load(access), adapters=[endpoints])
+    assert wsgi(app, "/GetAllTimeTypes/1/rivtabp20", one_zero)[0].startswith("200")
+    assert wsgi(app, "/GetAllTimeTypes/1/rivtabp21", one_one)[0].startswith("500")
+
+
+def wsgi(app: Producer, path: str, data: bytes) -> tuple[str, bytes]:
+    """One request straight to the WSGI application, as the consumer SE2321000016-APP1 (TLS)."""
+    got: dict[str, str] = {}
+    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": path, "CONTENT_TYPE": "text/xml; charset=utf-8",
+               "CONTENT_LENGTH": str(len(data)), "wsgi.input": io.BytesIO(data), "QUERY_STRING": "",
+               "SERVER_NAME": "localhost", "SERVER_PORT": "80", "wsgi.url_scheme": "http",
+               CLIENT_HSA_ID_KEY: "SE2321000016-APP1"}
+    body = b"".join(app(environ, lambda status, headers, exc_info=None: got.setdefault("status", status)))
+    return got["status"], body
