@@ -17,6 +17,7 @@ Configuration (TOML)::
     hsa_id = "SE2321000016-1177"         # the consumer's HSA-id (case-insensitive)
     units = ["*"]                        # LogicalAddress values (case-insensitive) or "*"
     interactions = ["*"]                 # interaction names, e.g. "MakeAppointment", or "*"
+                                         # (riv.crm.scheduling 1.0 endpoints: "MakeBooking/rivtabp20")
 
 A consumer may have several ``[[consumer]]`` entries; a call is allowed when one of them
 names (or stars) both the LogicalAddress and the interaction.
@@ -40,6 +41,14 @@ from pathlib import Path
 from typing import Any
 
 from riv_scheduling.contract import INTERACTIONS
+from riv_scheduling.contract.crm_scheduling import CRM_1_0_INTERACTIONS, CRM_INTERACTIONS
+
+# What an entry may name (Interaction.access_name): the 2.0 and riv.crm.scheduling 1.1 interactions
+# (GetAvailableDates and GetAvailableTimeslots name the endpoint of both), and the 1.0 (RIVTABP20)
+# endpoints as "<Interaction>/rivtabp20", so that a consumer may be given 1.1 without 1.0.
+KNOWN = frozenset(
+    i.access_name for group in (INTERACTIONS, CRM_INTERACTIONS, CRM_1_0_INTERACTIONS) for i in group.values()
+)
 
 PEER_CERT_KEY = "riv.peer_cert"
 CLIENT_HSA_ID_KEY = "riv.client_hsa_id"
@@ -165,10 +174,10 @@ class AccessPolicy:
             units = _names(entry.get("units"), f"{where} ({hsa_id}) units")
             interactions = _names(entry.get("interactions"), f"{where} ({hsa_id}) interactions")
             if interactions is not None:
-                wrong = sorted(set(interactions) - set(INTERACTIONS))
+                wrong = sorted(set(interactions) - KNOWN)
                 if wrong:
                     raise AccessConfigError(
-                        f"{where} ({hsa_id}): unknown interactions {wrong}; known: {sorted(INTERACTIONS)}"
+                        f"{where} ({hsa_id}): unknown interactions {wrong}; known: {sorted(KNOWN)}"
                     )
             rule = Rule(
                 frozenset(u.casefold() for u in units) if units is not None else None,

@@ -174,6 +174,9 @@ class Generator:
         ]
 
     def _emit_complex(self, mod: Module, ct: XsdComplexType) -> None:
+        if ct.has_simple_content():
+            self._emit_simple_content(mod, ct)
+            return
         mod.spyne_names.add("ComplexModel")
         lines = [
             "",
@@ -191,6 +194,22 @@ class Generator:
                 lines.append(f'        ("{name}", {expr}),')
         lines.append("    ]")
         mod.lines += lines
+
+    def _emit_simple_content(self, mod: Module, ct: XsdComplexType) -> None:
+        """A complex type with simple content (WS-Addressing's AttributedURIType) binds as its
+        value's type; its open attributes (xs:anyAttribute) are validated, not bound."""
+        if any(name is not None for name in ct.attributes):
+            raise NotImplementedError(f"named attributes on {ct.name}")
+        content: Any = ct.content
+        spyne = BUILTINS[content.primitive_type.local_name]
+        mod.spyne_names.add(spyne)
+        mod.lines += [
+            "",
+            "",
+            f"class {ct.local_name}({spyne}):",
+            "    __namespace__ = NS",
+            f'    __type_name__ = "{ct.local_name}"',
+        ]
 
     def _emit_element_class(self, mod: Module, el: XsdElement) -> None:
         """A global element of simple type becomes a class named after the element (headers)."""

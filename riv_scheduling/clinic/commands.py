@@ -84,6 +84,15 @@ def cmd_assign(args: argparse.Namespace, store: Any) -> str:
     )
 
 
+def cmd_invite(args: argparse.Namespace, store: Any) -> str:
+    from riv_scheduling.domain import ClinicSetup
+
+    invitation = ClinicSetup(store.uow).invite(
+        args.unit, args.person, args.time_type, args.purpose, valid_until=args.valid_until
+    )
+    return str(invitation.id)
+
+
 def register(subparsers: Any) -> None:
     """Add the clinic subcommands to `parser.add_subparsers(...)`."""
     load = subparsers.add_parser(
@@ -121,3 +130,16 @@ def register(subparsers: Any) -> None:
     assign.add_argument("--valid-until", type=iso_date, default=None, help="last day the invitation holds")
     assign.add_argument("--db", default=None, help=DB_HELP)
     assign.set_defaults(func=_run(cmd_assign))
+
+    invite = subparsers.add_parser(
+        "invite", help="an open invitation (riv.crm.scheduling 1.1 kallelse without a time) to a time type; "
+                       "prints its id, the bookingId the citizen books it with",
+    )
+    invite.add_argument("--unit", required=True, help="HSA-id of the care unit")
+    invite.add_argument("--person", required=True, type=person_id, help="personnummer (12 digits)")
+    invite.add_argument("--time-type", required=True, help="time type code, e.g. ATERBESOK")
+    invite.add_argument("--purpose", required=True, help="what the invitation is for, shown to the citizen "
+                                                         "(plain text or DocBook markup)")
+    invite.add_argument("--valid-until", type=iso_date, default=None, help="last day the invitation holds")
+    invite.add_argument("--db", default=None, help=DB_HELP)
+    invite.set_defaults(func=_run(cmd_invite))

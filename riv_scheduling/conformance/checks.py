@@ -10,11 +10,11 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from riv_scheduling.conformance import rules
+from riv_scheduling.conformance import contracts, rules
 from riv_scheduling.conformance.client import Exchange
 from riv_scheduling.conformance.expressions import parse_path, same, select, text_of
 from riv_scheduling.conformance.scenario import Check
-from riv_scheduling.contract import CORE_NS, INTERACTIONS
+from riv_scheduling.contract import CORE_NS
 from riv_scheduling.contract.schemas import SCHEMA_DIR
 
 PASS, FAIL = "pass", "fail"
@@ -43,11 +43,12 @@ _local = threading.local()
 def schema(interaction: str) -> etree.XMLSchema:
     """The Responder XSD of an interaction from OUR schemas/ (one instance per thread)."""
     cache: dict[str, etree.XMLSchema] = _local.__dict__.setdefault("schemas", {})
-    if interaction not in cache:
+    key = contracts.interaction(interaction).xsd.as_posix()  # GetAvailableDates is in both generations
+    if key not in cache:
         parser = etree.XMLParser(no_network=True, resolve_entities=False)
-        doc = etree.parse(str(SCHEMA_DIR / INTERACTIONS[interaction].xsd), parser)
-        cache[interaction] = etree.XMLSchema(doc)
-    return cache[interaction]
+        doc = etree.parse(str(SCHEMA_DIR / key), parser)
+        cache[key] = etree.XMLSchema(doc)
+    return cache[key]
 
 
 def schema_errors(interaction: str, element: etree._Element) -> list[etree._LogEntry]:
@@ -93,7 +94,7 @@ def schema_valid(interaction: str, ex: Exchange) -> Verdict:
     problem = _not_a_response(ex, interaction)
     if problem:
         return problem
-    i = INTERACTIONS[interaction]
+    i = contracts.interaction(interaction)
     payload = ex.body_element()
     assert payload is not None
     problems = []
@@ -114,7 +115,7 @@ def namespaces(interaction: str, ex: Exchange) -> Verdict:
     problem = _not_a_response(ex, interaction)
     if problem:
         return problem
-    i = INTERACTIONS[interaction]
+    i = contracts.interaction(interaction)
     payload = ex.body_element()
     assert payload is not None
     problems: list[str] = []
@@ -184,7 +185,7 @@ def wsdl_matches(interaction: str, ex: Exchange) -> Verdict:
     root = ex.envelope()
     if root is None or root.tag != f"{{{rules.WSDL_NS}}}definitions":
         return bad(f"GET {ex.url}: not a WSDL 1.1 document")
-    i = INTERACTIONS[interaction]
+    i = contracts.interaction(interaction)
     w, s = rules.WSDL_NS, rules.WSDL_SOAP_NS
     problems = []
     if root.get("targetNamespace") != i.wsdl_ns:

@@ -18,8 +18,7 @@ import zeep.exceptions
 from lxml import etree
 from zeep.transports import Transport
 
-from riv_scheduling.conformance import rules
-from riv_scheduling.contract import INTERACTIONS
+from riv_scheduling.conformance import contracts, rules
 from riv_scheduling.contract.schemas import SCHEMA_DIR
 
 # Faults that mean "this producer (or the platform in front of it) does not serve this contract".
@@ -150,24 +149,25 @@ class Connection:
         self.not_served_faults = [re.compile(p, re.IGNORECASE) for p in not_served_faults]
 
     def url(self, interaction: str) -> str:
-        return self.base_url + INTERACTIONS[interaction].path
+        return self.base_url + contracts.interaction(interaction).path
 
     def _service(self, interaction: str) -> Any:
-        service = self._services.get(interaction)
+        key = f"{contracts.current()}:{interaction}"  # GetAvailableDates is in both generations
+        service = self._services.get(key)
         if service is None:
-            i = INTERACTIONS[interaction]
+            i = contracts.interaction(interaction)
             client = zeep.Client(str(SCHEMA_DIR / i.wsdl), transport=self.transport)
             binding = f"{{{i.wsdl_ns}}}{i.name}ResponderBinding"
-            service = self._services[interaction] = client.create_service(binding, self.url(interaction))
-            self._clients[interaction] = client
+            service = self._services[key] = client.create_service(binding, self.url(interaction))
+            self._clients[key] = client
         return service
 
     def concurrent(self, interaction: str, prepared: list[tuple[str | None, dict[str, Any]]]) -> list[Exchange]:
         """Send one request per (LogicalAddress, values) at the same moment, each on its own
         connection, released together by a barrier (so the producer sees them in parallel)."""
-        i = INTERACTIONS[interaction]
+        i = contracts.interaction(interaction)
         service = self._service(interaction)
-        client = self._clients[interaction]
+        client = self._clients[f"{contracts.current()}:{interaction}"]
         exchanges = []
         for la, request in prepared:
             ex = Exchange("call", interaction, "POST", self.url(interaction))
@@ -207,8 +207,11 @@ class Connection:
         self.transport.current = ex
         try:
             op = getattr(self._service(interaction), interaction)
-            headers = {"LogicalAddress": logical_address} if logical_address is not None else None
-            op(_soapheaders=headers, **request)
+            body = dict(request)
+            headers = {part: body.pop(part) for part in contracts.header_parts() if part in body}
+            if logical_address is not None:
+                headers["LogicalAddress"] = logical_address
+            op(_soapheaders=headers or None, **body)
         except zeep.exceptions.Fault as exc:
             ex.client_note = f"zeep: SOAP Fault {exc.code}: {exc.message}"
         except requests.RequestException:
@@ -224,7 +227,7 @@ class Connection:
 
     def raw(self, interaction: str, data: bytes, content_type: str) -> Exchange:
         """POST bytes as they are (for requests a correct client would never send)."""
-        i = INTERACTIONS[interaction]
+        i = contracts.interaction(interaction)
         headers = {"Content-Type": content_type, "SOAPAction": f'"{i.soap_action}"'}
         ex = Exchange("raw", interaction, "POST", self.url(interaction), request=data, request_headers=headers)
         self._http(ex, lambda: self.session.post(ex.url, data=data, headers=headers, timeout=self.timeout))

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from riv_scheduling.conformance.contracts import CONTRACTS, SCHEDULING_2_0, using
 from riv_scheduling.conformance.rules import DEFAULT_PERSON, DEFAULT_PERSON2
 
 if TYPE_CHECKING:
@@ -35,6 +36,9 @@ def register(subparsers: Any) -> None:
                    help="a citizen of the concurrent booking (repeatable; default: --person and --person2)")
     p.add_argument("--concurrency", type=int, metavar="N",
                    help="how many of the concurrent persons book the same slot at once (default: all of them)")
+    p.add_argument("--contract", default=SCHEDULING_2_0, choices=sorted(CONTRACTS),
+                   help=f"the contract to test (default {SCHEDULING_2_0}); crm-scheduling-1.1 runs the "
+                        "riv.crm.scheduling 1.1 scenarios (contracts/crm-scheduling-1.1/)")
     p.add_argument("--read-only", action="store_true",
                    help="run only the scenarios that change nothing (for production endpoints)")
     p.add_argument("--junit", type=Path, metavar="FILE", help="write a JUnit XML report")
@@ -75,9 +79,10 @@ def register(subparsers: Any) -> None:
 
 
 def _scenarios(args: argparse.Namespace) -> list[Scenario]:
+    from riv_scheduling.conformance.contracts import scenarios_dir
     from riv_scheduling.conformance.scenario import ScenarioError, default_contracts_dir, load
 
-    sources = list(args.contracts or [default_contracts_dir()]) + list(args.scenario)
+    sources = list(args.contracts or [scenarios_dir(default_contracts_dir(), args.contract)]) + list(args.scenario)
     scenarios = load(sources)
     known = {s.id for s in scenarios}
     for sid in args.only + args.skip:
@@ -101,6 +106,11 @@ def _variables(items: list[str]) -> dict[str, str]:
 
 
 def cmd_conformance(args: argparse.Namespace) -> int:
+    with using(getattr(args, "contract", SCHEDULING_2_0)):  # the scenarios name this contract's interactions
+        return _conformance(args)
+
+
+def _conformance(args: argparse.Namespace) -> int:
     from riv_scheduling.conformance import report
     from riv_scheduling.conformance.client import NOT_SERVED_FAULTS
     from riv_scheduling.conformance.runner import Runner, RunOptions, check_person

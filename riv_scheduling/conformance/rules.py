@@ -5,6 +5,7 @@ Every automatic check cites its rule from here; scenario files cite their own.
 
 from __future__ import annotations
 
+from riv_scheduling.conformance import contracts
 from riv_scheduling.contract import (  # noqa: F401  (the kit's modules read these through rules)
     CORE_NS,
     INTERACTIONS,
@@ -76,6 +77,10 @@ def ref(name: str) -> str:
 
 
 def schema_rule(name: str) -> str:
+    if contracts.current() == contracts.CRM_SCHEDULING_1_1:
+        c = contracts.interaction(name)
+        return (f"TKB crm:scheduling 1.1 §4, {c.wsdl.name}: a normal response is HTTP 200 with one "
+                f"{name}Response element, valid against {c.xsd.name}")
     i = INTERACTIONS[name]
     _, table = SECTIONS[name]
     return (f"TKB 2.0 §{table}, {i.wsdl.name}: a normal response is HTTP 200 with one "

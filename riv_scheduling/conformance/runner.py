@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape as xml_escape
 from lxml import etree
 
 from riv_scheduling.conformance import checks as c
-from riv_scheduling.conformance import rules
+from riv_scheduling.conformance import contracts, rules
 from riv_scheduling.conformance.client import NOT_SERVED_FAULTS, Connection, Exchange
 from riv_scheduling.conformance.expressions import (
     Context,
@@ -29,7 +29,7 @@ from riv_scheduling.conformance.expressions import (
     text_of,
 )
 from riv_scheduling.conformance.scenario import Scenario, Step, auto_check_ids
-from riv_scheduling.contract import CITIZEN_ACTOR_CODE, CORE_NS, INTERACTIONS, SNOMED_CT_OID, personal_identity
+from riv_scheduling.contract import CITIZEN_ACTOR_CODE, SNOMED_CT_OID, personal_identity
 
 PASS, FAIL, NA, BLOCKED = "pass", "fail", "n/a", "blocked"
 STATUSES = (PASS, FAIL, NA, BLOCKED)
@@ -162,6 +162,9 @@ def build_variables(opts: RunOptions, now: Callable[[], str] = stockholm_now_ts
         "person2_id": pid(opts.person2),
         "actor": actor(opts.person),
         "actor2": actor(opts.person2),
+        # riv.crm.scheduling 1.1: the Actor SOAP header of the citizen (TKB crm:scheduling 1.1 §3.5)
+        "crm_actor": {"actorId": opts.person, "actorType": "subject_of_care"},
+        "crm_actor2": {"actorId": opts.person2, "actorType": "subject_of_care"},
         "today": today.strftime("%Y%m%d"),
         "search_from": start.strftime("%Y%m%d"),
         "search_to": end.strftime("%Y%m%d"),
@@ -180,14 +183,14 @@ def build_variables(opts: RunOptions, now: Callable[[], str] = stockholm_now_ts
 
 def raw_envelope(interaction: str, body: str, logical_address: str | None, extra_header: str = "") -> bytes:
     """A SOAP 1.1 envelope around a body written in a scenario (prefixes tns, core, itr, soapenv)."""
-    i = INTERACTIONS[interaction]
+    i = contracts.interaction(interaction)
     address = (f"<itr:LogicalAddress>{xml_escape(logical_address)}</itr:LogicalAddress>"
                if logical_address is not None else "")
     header = f"<soapenv:Header>{address}{extra_header}</soapenv:Header>"
     return (
         '<?xml version="1.0" encoding="UTF-8"?>'
         f'<soapenv:Envelope xmlns:soapenv="{rules.SOAP11_NS}" xmlns:itr="{rules.LOGICAL_ADDRESS_NS}"'
-        f' xmlns:tns="{i.responder_ns}" xmlns:core="{CORE_NS}">{header}'
+        f' xmlns:tns="{i.responder_ns}" xmlns:core="{contracts.core_ns()}">{header}'
         f"<soapenv:Body>{body}</soapenv:Body></soapenv:Envelope>"
     ).encode()
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from lxml import etree
 
-from riv_scheduling.conformance import rules
+from riv_scheduling.conformance import contracts, rules
 from riv_scheduling.conformance.expressions import (
     ExpressionError,
     parse_path,
@@ -24,12 +24,12 @@ from riv_scheduling.conformance.expressions import (
     references,
     split_condition,
 )
-from riv_scheduling.contract import INTERACTIONS
+from riv_scheduling.contract import Interaction
 from riv_scheduling.contract.schemas import RESOURCES, SCHEMA_DIR
 
 # Variables every run defines (docs/conformance.md, "Variables").
 BUILTIN_VARIABLES = frozenset({
-    "unit", "person", "person2", "person_id", "person2_id", "actor", "actor2",
+    "unit", "person", "person2", "person_id", "person2_id", "actor", "actor2", "crm_actor", "crm_actor2",
     "today", "now", "search_from", "search_to", "time_type", "unknown_id", "reason_text",
     "unit_other_case", "concurrency", "concurrency_others",
 })
@@ -123,6 +123,8 @@ def auto_check_ids(step: Step) -> list[str]:
         return ["wsdl-matches-contract", "wsdl-address"]
     if step.kind != "call" or not step.auto_checks:
         return []
+    if contracts.current() != contracts.SCHEDULING_2_0:
+        return ["schema-valid"]  # the namespace and result-code checks know 2.0's rules only
     ids = ["schema-valid", "namespaces"]
     if rules.allowed_result_codes(step.interaction) is not None:
         ids.append("result-code")
@@ -200,7 +202,7 @@ def _scenario(path: Path, doc: dict[str, Any]) -> Scenario:
         raise ScenarioError("[scenario] changes_data = true/false is required (--read-only skips data-changing ones)")
     requires = _strings("[scenario] requires", head.get("requires", []))
     for name in requires:
-        if name not in INTERACTIONS:
+        if name not in contracts.interactions():
             raise ScenarioError(f"[scenario] requires: unknown interaction {name!r}")
     requires_vars = _strings("[scenario] requires_vars", head.get("requires_vars", []))
     uses_vars = _strings("[scenario] uses_vars", head.get("uses_vars", []))
@@ -252,8 +254,9 @@ def _step(where: str, table: Any, earlier: list[str], variables: set[str], binds
         raise ScenarioError(f"{where}: give exactly one of call = / raw = / wsdl = <Interaction>")
     kind = kinds[0]
     name = table[kind]
-    if name not in INTERACTIONS:
-        raise ScenarioError(f"{where}: unknown interaction {name!r} (one of {', '.join(sorted(INTERACTIONS))})")
+    if name not in contracts.interactions():
+        raise ScenarioError(f"{where}: unknown interaction {name!r} "
+                            f"(one of {', '.join(sorted(contracts.interactions()))})")
     if cleanup and kind != "call":
         raise ScenarioError(f"{where}: cleanup steps are calls")
     if cleanup and "check" in table:
@@ -334,10 +337,14 @@ def _step(where: str, table: Any, earlier: list[str], variables: set[str], binds
     )
 
 
-@functools.cache
 def request_elements(interaction: str) -> tuple[str, ...]:
-    """The child element names of an interaction's request, in schema order (from our XSD)."""
-    i = INTERACTIONS[interaction]
+    """The child element names of an interaction's request, in schema order (from our XSD), and the
+    SOAP header parts the contract lets a scenario give among them (contracts.header_parts)."""
+    return _request_elements(contracts.interaction(interaction)) + contracts.header_parts()
+
+
+@functools.cache
+def _request_elements(i: Interaction) -> tuple[str, ...]:
     xs = "{http://www.w3.org/2001/XMLSchema}"
     doc = etree.parse(str(SCHEMA_DIR / i.xsd), etree.XMLParser(no_network=True, resolve_entities=False))
     element = doc.find(f"{xs}element[@name='{i.name}']")
@@ -345,7 +352,9 @@ def request_elements(interaction: str) -> tuple[str, ...]:
     ctype = doc.find(f"{xs}complexType[@name='{type_name}']")
     if ctype is None:
         return ()
-    return tuple(e.get("name") for e in ctype.iter(f"{xs}element") if e.get("name"))
+    # An element by reference (a 1.1 addition in its own namespace): its local name.
+    return tuple(e.get("name") or (e.get("ref") or "").rpartition(":")[2]
+                 for e in ctype.iter(f"{xs}element") if e.get("name") or e.get("ref"))
 
 
 def _check(where: str, table: Any, kind: str) -> Check:

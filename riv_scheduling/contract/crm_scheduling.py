@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 
 from .interactions import Interaction
-from .schemas import CRM_SCHEDULING_1_1
+from .schemas import CRM_SCHEDULING_1_0, CRM_SCHEDULING_1_1
 
 CRM_DOMAIN = "urn:riv:crm:scheduling"
 CRM_CORE_NS = f"{CRM_DOMAIN}:1"
@@ -51,6 +51,33 @@ CRM_INTERACTIONS: dict[str, Interaction] = {
         "GetAllCareTypes",
         "GetAllHealthcareFacilities",
         "GetAllPerformers",
+        "GetAllTimeTypes",
+        "GetAvailableDates",
+        "GetAvailableTimeslots",
+        "GetBookingDetails",
+        "GetSubjectOfCareSchedule",
+        "MakeBooking",
+        "UpdateBooking",
+    )
+}
+
+# riv.crm.scheduling 1.0 (RIVTABP20, release 1.0.4) for the consumers that still send it: the logical
+# address in the WS-Addressing To header, no Actor, the 1.0 request shapes. Same responder
+# namespaces and SOAPActions as 1.1 (TKB 1.1.5 §2.1.3); the endpoints are /<Interaction>/1/rivtabp20.
+# GetCancelledAndRebooked (1.0 only, withdrawn in 1.1) is not served: it is a feed of the changes the
+# clinic made, which this producer does not keep (docs/crm-scheduling-1.1.md, "1.0 consumers").
+WSA_NS = "http://www.w3.org/2005/08/addressing"
+WSA_TO_TAG = f"{{{WSA_NS}}}To"
+
+
+def crm_1_0_interaction(name: str) -> Interaction:
+    return Interaction(name, 1, 0, domain=CRM_DOMAIN, package=CRM_SCHEDULING_1_0, profile="rivtabp20")
+
+
+CRM_1_0_INTERACTIONS: dict[str, Interaction] = {
+    name: crm_1_0_interaction(name)
+    for name in (
+        "CancelBooking",
         "GetAllTimeTypes",
         "GetAvailableDates",
         "GetAvailableTimeslots",

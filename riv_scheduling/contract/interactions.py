@@ -46,6 +46,12 @@ class Interaction:
         return f"/{self.name}/{self.major}/{self.profile}"
 
     @property
+    def access_name(self) -> str:
+        """The name an access allowlist gives the endpoint: the interaction's name, and for another WS
+        profile than RIVTABP21 the profile too (``MakeBooking/rivtabp20``: a 1.0 consumer's endpoint)."""
+        return self.name if self.profile == "rivtabp21" else f"{self.name}/{self.profile}"
+
+    @property
     def folder(self) -> Path:
         return Path(self.package) / "interactions" / f"{self.name}Interaction"
 

@@ -22,8 +22,9 @@ def _locate() -> Path:
 SCHEMA_DIR = _locate()
 
 # Contract packages kept in their own RIV-TA tree below schemas/ (the 2.0 set is at the top level).
+CRM_SCHEDULING_1_0 = "crm-scheduling-1.0"
 CRM_SCHEDULING_1_1 = "crm-scheduling-1.1"
-SCHEMA_PACKAGES = (CRM_SCHEDULING_1_1,)
+SCHEMA_PACKAGES = (CRM_SCHEDULING_1_0, CRM_SCHEDULING_1_1)
 
 
 def binding_package(package: str) -> str:
@@ -37,6 +38,6 @@ def module_name(path: Path) -> str:
 
     ``MakeAppointmentResponder_2.0.xsd`` -> ``make_appointment_responder_2_0``.
     """
-    stem = path.stem.replace(".", "_")
+    stem = re.sub(r"[^0-9A-Za-z]", "_", path.stem)  # ws-addressing-1.0 -> ws_addressing_1_0
     stem = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", stem)
     return re.sub(r"_+", "_", stem).lower()

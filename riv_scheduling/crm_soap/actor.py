@@ -19,11 +19,17 @@ from riv_scheduling.contract.personal_identity import root_of
 from riv_scheduling.domain import Actor, PersonId
 from riv_scheduling.soap.envelope import SOAP11_NS
 
+# The audit trail's actor type for a riv.crm.scheduling 1.0 consumer system (RIVTABP20 has no Actor).
+RIVTABP20_CONSUMER = "rivtabp20_consumer"
+
 
 @dataclass(frozen=True)
 class CrmActor:
     actor_type: ActorType
     actor_id: str
+    # A riv.crm.scheduling 1.0 (RIVTABP20) consumer system: no Actor header exists there, so the
+    # consumer acts for the citizen its request names (TKB 1.0.4 trusts the consumer's login).
+    system: bool = False
 
     @property
     def is_citizen(self) -> bool:
@@ -33,6 +39,8 @@ class CrmActor:
         """The actor for the domain's audit trail."""
         if self.is_citizen:
             return Actor(root_of(self.actor_id), self.actor_id, CITIZEN_ACTOR_CODE)
+        if self.system:
+            return Actor(HSA_ID_OID, self.actor_id, RIVTABP20_CONSUMER)
         return Actor(HSA_ID_OID, self.actor_id, self.actor_type.value)
 
     def __repr__(self) -> str:  # the actorId of a citizen is a personal identity number
@@ -65,6 +73,12 @@ def actor_of(envelope: etree._Element) -> CrmActor:
     return CrmActor(actor_type, actor_id)
 
 
+def rivtabp20_actor(consumer_hsa_id: str | None) -> CrmActor:
+    """The actor of a 1.0 request: the consumer system (its HSA-id from the TLS certificate, when
+    known), acting for the citizen the request names."""
+    return CrmActor(ActorType.SUBJECT_OF_CARE_AGENT, consumer_hsa_id or "RIVTABP20", system=True)
+
+
 def person_of(actor: CrmActor, subject_of_care: str | None) -> PersonId:
     """The citizen a request is about: the body's subject_of_care, which for a citizen must be the
     citizen's own number, else the citizen actor. A staff actor must name the citizen in the body."""
@@ -73,6 +87,8 @@ def person_of(actor: CrmActor, subject_of_care: str | None) -> PersonId:
             raise Fault("Client", "subject_of_care is not the Actor's own personnummer: a citizen acts "
                                   "only for themself (TKB 3.5)")
         return PersonId(root_of(subject_of_care), subject_of_care)
+    if actor.system:
+        raise Fault("Client", "This riv.crm.scheduling 1.0 request names no subject_of_care")
     if not actor.is_citizen:
         raise Fault("Client", "A subject_of_care_agent may only make new bookings (TKB 3.5): this "
                               "request names no subject_of_care")

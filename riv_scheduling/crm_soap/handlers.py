@@ -17,13 +17,17 @@ from typing import Any
 
 from riv_scheduling.contract.crm_scheduling import CRM_INTERACTIONS, CrmResultCode
 from riv_scheduling.domain import (
+    AppointmentStatus,
     DomainError,
+    InvitationView,
+    PersonId,
     ResultCode,
     Scheduling,
     TimeslotQuery,
     TimeslotView,
     booking_result,
 )
+from riv_scheduling.domain.invitations import NO_INVITATION
 from riv_scheduling.soap import mapping as m
 from riv_scheduling.soap.interactions import bindings, element
 from riv_scheduling.soap.mapping import RequestError
@@ -31,7 +35,6 @@ from riv_scheduling.soap.mapping import RequestError
 from . import mapping as cm
 from .actor import CrmActor, person_of, selection_person
 
-NO_INVITATION = "Kallelsen finns inte hos mottagningen."
 NOT_A_BOOKING = "Bokningen finns inte."
 
 
@@ -59,9 +62,24 @@ def _values(values: list[str] | None) -> list[str | None]:
 
 
 def _latest(call: CrmCall, booking_id: str | None) -> uuid.UUID | None:
-    """The appointment a bookingId names now; None when it is not one of ours."""
+    """The appointment a bookingId names now (a booked open invitation's id names the booking made
+    from it); None when it is not one of ours."""
     first = cm.to_uuid(cm.text(booking_id))
-    return call.scheduling.reading.latest_appointment_id(first) if first else None
+    if first is None:
+        return None
+    invitation = call.scheduling.reading.open_invitation(call.logical_address, None, first)
+    if invitation is not None and invitation.invitation.appointment_id is not None:
+        first = invitation.invitation.appointment_id
+    return call.scheduling.reading.latest_appointment_id(first)
+
+
+def _open_invitation(call: CrmCall, booking_id: str | None, person: PersonId | None) -> InvitationView | None:
+    """The person's open invitation (not booked yet) that a bookingId names, if it is one."""
+    invitation_id = cm.to_uuid(cm.text(booking_id))
+    if invitation_id is None or person is None:
+        return None
+    view = call.scheduling.reading.open_invitation(call.logical_address, person, invitation_id)
+    return view if view is not None and view.invitation.is_open else None
 
 
 def _same_unit(call: CrmCall, hsa_id: str | None) -> None:
@@ -87,12 +105,29 @@ def get_subject_of_care_schedule(call: CrmCall, req: Any) -> Any:
     )
 
 
+def _booking_person(call: CrmCall, latest: uuid.UUID | None) -> Any:
+    """Who a request that names only a booking acts for: the Actor (1.1), or for a 1.0 consumer
+    system (no Actor in RIVTABP20) the booking's own citizen; None when it is no booking here."""
+    if not call.actor.system:
+        return person_of(call.actor, None)
+    if latest is None:
+        return None
+    owner = call.scheduling.reading.booking_owner(call.logical_address, latest)
+    if owner is None:  # an open invitation not booked yet
+        invitation = call.scheduling.reading.open_invitation(call.logical_address, None, latest)
+        owner = invitation.invitation.person_id if invitation else None
+    return owner
+
+
 def get_booking_details(call: CrmCall, req: Any) -> Any:
-    person = person_of(call.actor, None)
     latest = _latest(call, req.bookingId)
-    view = call.scheduling.reading.get_appointment(call.logical_address, person, latest) if latest else None
-    if view is None:  # never reveals whether the id is somebody else's
-        raise RequestError(NOT_A_BOOKING)
+    person = _booking_person(call, latest)
+    view = call.scheduling.reading.get_appointment(call.logical_address, person, latest) if latest and person else None
+    if view is None:
+        invitation = _open_invitation(call, req.bookingId, person)
+        if invitation is not None:  # an open invitation: found here, never in the schedule (TKB §3.6)
+            return _response("GetBookingDetails", timeslotDetail=cm.invitation_timeslot(invitation))
+        raise RequestError(NOT_A_BOOKING)  # never reveals whether the id is somebody else's
     first = call.scheduling.reading.booking_ids([view.appointment.id])[view.appointment.id]
     return _response(
         "GetBookingDetails", timeslotDetail=cm.timeslot(view.slot, booking_id=first, appointment=view.appointment)
@@ -161,6 +196,12 @@ def get_all_performers(call: CrmCall, req: Any) -> Any:
 def get_all_healthcare_facilities(call: CrmCall, req: Any) -> Any:
     person = person_of(call.actor, cm.text(req.subject_of_care))
     booking = cm.text(req.bookingId)
+    invitation = _open_invitation(call, booking, person)
+    if invitation is not None:  # an open invitation is booked at the unit that issued it
+        facility = invitation.facility
+        return _response("GetAllHealthcareFacilities", healthcareFacilityInfos=[m.new(
+            cm.core.HealthcareFacilityInfoType, healthcare_facility=facility.hsa_id,
+            healthcare_facility_name=facility.name)])
     latest = _latest(call, booking)
     if booking and latest is None:  # "an unknown bookingId gives an empty list" (WSDL text)
         return _response("GetAllHealthcareFacilities")
@@ -185,16 +226,22 @@ def _free(call: CrmCall, req: Any) -> list[TimeslotView]:
     """GetAvailableDates/GetAvailableTimeslots: the domain's search, once per performer asked for."""
     person = selection_person(call.actor, cm.text(req.subject_of_care))
     booking = cm.text(req.bookingId)
-    latest = _latest(call, booking)
-    if booking and (latest is None or person is None):
-        return []  # rebooking somebody's booking: only the citizen's own
+    time_type = cm.text(req.timeTypeID)
+    invitation = _open_invitation(call, booking, person)
+    latest = None
+    if invitation is not None:  # the free times of the open invitation's time type (TKB §3.6)
+        time_type = invitation.time_type.code
+    else:
+        latest = _latest(call, booking)
+        if booking and (latest is None or person is None):
+            return []  # rebooking somebody's booking: only the citizen's own
     performers = _values(req.performer)
     found: dict[uuid.UUID, TimeslotView] = {}
     for performer in performers:
         query = TimeslotQuery(
             start_date=cm.to_date(req.startDateInclusive, "startDateInclusive"),
             end_date=cm.to_date(req.endDateInclusive, "endDateInclusive"),
-            time_type_code=cm.text(req.timeTypeID),
+            time_type_code=time_type,
             practitioner_hsa_id=performer,
             original_appointment_id=latest,
             person_id=person,
@@ -230,13 +277,16 @@ def get_available_dates(call: CrmCall, req: Any) -> Any:
 def make_booking(call: CrmCall, req: Any) -> Any:
     slot = req.requestedTimeslot
     person = person_of(call.actor, cm.text(slot.subject_of_care))
-    if cm.text(slot.bookingId):  # booking an open invitation (TKB §3.6): none are issued here yet
-        raise DomainError(ResultCode.ERROR, NO_INVITATION)
+    invitation_id = None
+    if cm.text(slot.bookingId):  # booking an open invitation (TKB §3.6): the domain checks it
+        invitation_id = cm.to_uuid(cm.text(slot.bookingId))
+        if invitation_id is None:
+            raise DomainError(ResultCode.ERROR, NO_INVITATION)
     _same_unit(call, slot.healthcare_facility)
     timeslot_id = call.scheduling.search.timeslot_id(call.logical_address, cm.description(slot))
     appointment = call.scheduling.booking.make_appointment(
         call.logical_address, call.actor.domain_actor(), person, timeslot_id, cm.text(slot.reason),
-        consumer=call.consumer_hsa_id,
+        consumer=call.consumer_hsa_id, invitation_id=invitation_id,
     )
     code, text = booking_result(appointment)
     return _response("MakeBooking", bookingId=str(appointment.id), resultCode=_code(code), resultText=text)
@@ -254,14 +304,21 @@ def update_booking(call: CrmCall, req: Any) -> Any:
         call.logical_address, call.actor.domain_actor(), person, latest, timeslot_id, cm.text(slot.reason),
         consumer=call.consumer_hsa_id,
     )
+    if appointment.status is AppointmentStatus.PRELIMINARY:
+        # A timed invitation the citizen rebooks becomes their booking (TKB §3.6): the time is now
+        # the citizen's own choice, so the moved preliminary appointment is confirmed (2.0's
+        # ConfirmAppointment, the same use case).
+        appointment = call.scheduling.confirmation.confirm_appointment(
+            call.logical_address, call.actor.domain_actor(), person, appointment.id, consumer=call.consumer_hsa_id
+        )
     code, text = booking_result(appointment)
     return _response("UpdateBooking", resultCode=_code(code), resultText=text)
 
 
 def cancel_booking(call: CrmCall, req: Any) -> Any:
-    person = person_of(call.actor, None)
     latest = _latest(call, req.bookingId)
-    if latest is None:
+    person = _booking_person(call, latest)
+    if latest is None or person is None:
         raise DomainError(ResultCode.APPOINTMENT_DOES_NOT_EXIST)
     call.scheduling.cancellation.cancel_appointment(
         call.logical_address, call.actor.domain_actor(), person, latest, cm.text(req.message),

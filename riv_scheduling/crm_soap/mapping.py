@@ -17,6 +17,7 @@ from riv_scheduling.bindings.crm_scheduling_1_1 import crm_scheduling_1_1 as cor
 from riv_scheduling.domain import (
     Appointment,
     AppointmentStatus,
+    InvitationView,
     Process,
     ReasonRequired,
     TimeslotDescription,
@@ -94,6 +95,34 @@ def performer_name(view: TimeslotView) -> str | None:
     return " ".join(filter(None, (p.title, p.first_name, p.last_name)))
 
 
+def care_type(time_type: TimeType) -> dict[str, str | None]:
+    """careTypeID/careTypeName of a slot: the time type's care service (GetAllCareTypes lists the
+    same codes), when it has exactly one; a 1.1 timeslot has room for one only."""
+    services = time_type.healthcare_services
+    if len(services) != 1:
+        return {}
+    code = services[0].code
+    return {"careTypeID": code.code, "careTypeName": code.display_name or code.code}
+
+
+def invitation_timeslot(view: InvitationView) -> Any:
+    """core:TimeslotType of an open invitation (TKB §3.6): no start or end, its id as the bookingId
+    the citizen books it with, and its purpose as given (DocBook markup is sent as escaped text)."""
+    invitation, time_type = view.invitation, view.time_type
+    return m.new(
+        core.TimeslotType,
+        healthcare_facility=view.facility.hsa_id,
+        bookingId=str(invitation.id),
+        subject_of_care=invitation.person_id.extension,
+        purpose=invitation.purpose,
+        healthcare_facility_name=view.facility.name,
+        timeTypeName=time_type.name,
+        timeTypeID=time_type.code,
+        **care_type(time_type),
+        isInvitation=True,
+    )
+
+
 def timeslot(
     view: TimeslotView,
     *,
@@ -114,6 +143,7 @@ def timeslot(
         "resourceID": str(slot.id),
         "timeTypeName": time_type.name,
         "timeTypeID": time_type.code,
+        **care_type(time_type),
     }
     if flags:
         values["cancel_booking_allowed"] = time_type.cancel_allowed

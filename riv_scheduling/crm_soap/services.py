@@ -21,19 +21,27 @@ from riv_scheduling.domain import DomainError, Scheduling
 from riv_scheduling.soap.interactions import element
 from riv_scheduling.soap.services import ENVELOPE_KEY, LOGICAL_ADDRESS_KEY, spyne_application
 
-from .actor import actor_of
+from .actor import CrmActor, actor_of
 from .handlers import CrmCall
 
 
+def actor_header(env: dict[str, Any]) -> CrmActor:
+    """1.1 (RIVTABP21): the Actor SOAP header."""
+    return actor_of(env[ENVELOPE_KEY])
+
+
 def build_application(
-    interaction: Interaction, handler: Callable[[CrmCall, Any], Any], scheduling: Scheduling
+    interaction: Interaction,
+    handler: Callable[[CrmCall, Any], Any],
+    scheduling: Scheduling,
+    actor: Callable[[dict[str, Any]], CrmActor] = actor_header,
 ) -> WsgiApplication:
+    """``actor`` says who acts, from the WSGI environment (the envelope, the consumer)."""
     response_cls = element(interaction, f"{interaction.name}Response")
     with_result_code = interaction.name in WITH_RESULT_CODE
 
     def invoke(env: dict[str, Any], request: Any) -> Any:
-        actor = actor_of(env[ENVELOPE_KEY])
-        call = CrmCall(scheduling, env[LOGICAL_ADDRESS_KEY], actor, env.get(CONSUMER_HSA_ID_KEY))
+        call = CrmCall(scheduling, env[LOGICAL_ADDRESS_KEY], actor(env), env.get(CONSUMER_HSA_ID_KEY))
         try:
             return handler(call, request)
         except DomainError as exc:

@@ -8,8 +8,9 @@ import uuid
 from .appointments import booking_result, new_appointment, reserve
 from .audit import AuditAction
 from .audit_trail import AuditRecord
+from .invitations import answered_invitation, invitation_to_book
 from .lookup import target_slot
-from .model import Actor, Appointment, AppointmentStatus, Code, PersonId
+from .model import Actor, Appointment, AppointmentStatus, Code, OpenInvitation, PersonId
 from .policy import Flow
 from .retry import repeated_make
 from .use_case import UseCase
@@ -27,12 +28,17 @@ class Booking(UseCase):
         reason_text: str | None = None,
         reason_code: Code | None = None,
         consumer: str | None = None,
+        invitation_id: uuid.UUID | None = None,
     ) -> Appointment:
         """MakeAppointment: book a free slot; the appointment is confirmed at once.
 
         A repeat (the person already holds this slot through a MakeAppointment at most
         RETRY_WINDOW ago) returns that appointment instead of booking again. `consumer` is the
-        HSA-id of the calling system for the audit trail (None in development mode)."""
+        HSA-id of the calling system for the audit trail (None in development mode).
+        `invitation_id`: the booking answers the person's open invitation (invitations.py), which
+        then names the appointment it became. Without it, a booking of a time type the person holds
+        an open invitation to answers the oldest such invitation all the same (one booking book:
+        a 2.0 MakeAppointment of the invited time type is the same answer)."""
         audit = AuditRecord("MakeAppointment", actor, person_id, consumer, timeslot_id=timeslot_id)
         with self._change(logical_address, audit) as (uow, facility, now):
             slot = target_slot(uow, facility, timeslot_id)
@@ -43,6 +49,11 @@ class Booking(UseCase):
                 uow.commit()
                 log.info("appointment %s: MakeAppointment repeated at %s by %r", held.id, facility.hsa_id, actor)
                 return held
+            invitation: OpenInvitation | None
+            if invitation_id is not None:
+                invitation = invitation_to_book(uow, facility, person_id, invitation_id, slot, now.date())
+            else:  # booked without naming it (2.0, or 1.1 MakeBooking): it still answers the invitation
+                invitation = answered_invitation(uow, facility, person_id, slot, now.date())
             time_type = uow.time_types.get(facility.hsa_id, slot.time_type_code)
             time_type = self._policy.check_slot(Flow.MAKE, slot, time_type, now)
             reason_text, reason_code = self._policy.check_person(
@@ -53,6 +64,9 @@ class Booking(UseCase):
                 facility, slot, time_type, person_id, AppointmentStatus.CONFIRMED, now, reason_text, reason_code
             )
             uow.appointments.add(appointment)
+            if invitation is not None:
+                invitation.appointment_id = appointment.id
+                uow.invitations.save(invitation)
             code, _ = booking_result(appointment)
             uow.audit.append(audit.event(now, AuditAction.MADE, code, appointment_id=appointment.id))
             uow.commit()

@@ -372,6 +372,41 @@ class Assignment:
         return self.valid_until is None or day <= self.valid_until
 
 
+@dataclass
+class OpenInvitation:
+    """An open invitation (riv.crm.scheduling 1.1 "kallelse" without a time, TKB crm:scheduling
+    1.1 §3.6): the clinic invites the person to book a time of a protected time type; the person
+    finds it by its id (GetBookingDetails) and books a slot of that time type naming it (MakeBooking
+    with requestedTimeslot/bookingId). The right to book rests on an `Assignment` made with it; the
+    invitation adds what 1.1 shows: an id, the purpose text (free text, possibly DocBook markup, kept
+    as given) and, once booked, the appointment it became."""
+
+    id: uuid.UUID
+    facility_hsa_id: str
+    person_id: PersonId = field(repr=False)
+    time_type_code: str
+    purpose: str
+    created_at: datetime
+    valid_until: date | None = None  # Swedish date, inclusive
+    appointment_id: uuid.UUID | None = None  # the booking made from it; None while open
+
+    @property
+    def is_open(self) -> bool:
+        return self.appointment_id is None
+
+    def valid_on(self, day: date) -> bool:
+        return self.valid_until is None or day <= self.valid_until
+
+
+@dataclass(frozen=True)
+class InvitationView:
+    """An open invitation with what its 1.1 timeslot shows: the unit and the time type."""
+
+    invitation: OpenInvitation
+    facility: HealthcareFacility
+    time_type: TimeType
+
+
 @dataclass(frozen=True)
 class TimeslotQuery:
     """Filters of GetAvailableDates / GetAvailableTimeslots (dates inclusive, Swedish dates)."""

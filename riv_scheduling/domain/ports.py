@@ -18,6 +18,7 @@ from .model import (
     Assignment,
     HealthcareFacility,
     HealthcareService,
+    OpenInvitation,
     PersonId,
     Practitioner,
     Timeslot,
@@ -62,6 +63,18 @@ class AssignmentRepository(Protocol):
 
     def save(self, assignment: Assignment) -> None:
         """Insert, or replace the one for the same unit, person and time type."""
+        ...
+
+
+class OpenInvitationRepository(Protocol):
+    def get(self, invitation_id: uuid.UUID) -> OpenInvitation | None: ...
+    def open_for(self, facility_hsa_id: str, person_id: PersonId, time_type_code: str) -> list[OpenInvitation]:
+        """The person's invitations to the time type at the unit that are not booked yet, oldest first."""
+        ...
+
+    def add(self, invitation: OpenInvitation) -> None: ...
+    def save(self, invitation: OpenInvitation) -> None:
+        """Store a stored invitation's appointment_id (the rest does not change)."""
         ...
 
 
@@ -193,6 +206,8 @@ class UnitOfWork(Protocol):
     def healthcare_services(self) -> HealthcareServiceRepository: ...
     @property
     def assignments(self) -> AssignmentRepository: ...
+    @property
+    def invitations(self) -> OpenInvitationRepository: ...
     @property
     def audit(self) -> AuditRepository: ...
 

@@ -8,8 +8,9 @@ from collections.abc import Callable
 from datetime import date
 
 from .clock import end_of_day, start_of_day, to_utc
+from .invitations import find_invitation
 from .lookup import find_facility, first_in_chain, latest_in_chain, owned, require_valid_person
-from .model import AppointmentView, HealthcareFacility, PersonId, TimeType
+from .model import AppointmentView, HealthcareFacility, InvitationView, PersonId, TimeType
 from .ports import UnitOfWork
 from .views import timeslot_views
 
@@ -50,6 +51,32 @@ class Reading:
             time_types = {t.code: t for t in uow.time_types.list(facility.hsa_id)}
             views = timeslot_views(uow, facility, time_types, [slot])
             return AppointmentView(appointment, views[0]) if views else None
+
+    def booking_owner(self, logical_address: str, appointment_id: uuid.UUID) -> PersonId | None:
+        """Whose appointment this is, if it is one at this unit (None otherwise).
+
+        For riv.crm.scheduling 1.0 (RIVTABP20), which has no Actor: its GetBookingDetails and
+        CancelBooking name only the booking, and the consumer system answers for the citizen
+        (the access allowlist decides which consumers may call them)."""
+        with self._uow() as uow:
+            facility = find_facility(uow, logical_address)
+            appointment = uow.appointments.get(appointment_id)
+            if appointment is None or appointment.facility_hsa_id != facility.hsa_id:
+                return None
+            return appointment.person_id
+
+    def open_invitation(
+        self, logical_address: str, person_id: PersonId | None, invitation_id: uuid.UUID
+    ) -> InvitationView | None:
+        """An open invitation at this unit (the person's, when one is named), booked or not; None
+        for anything else. Once booked, `invitation.appointment_id` names the booking."""
+        with self._uow() as uow:
+            facility = find_facility(uow, logical_address)
+            invitation = find_invitation(uow, facility, person_id, invitation_id)
+            if invitation is None:
+                return None
+            time_type = uow.time_types.get(facility.hsa_id, invitation.time_type_code)
+            return InvitationView(invitation, facility, time_type) if time_type else None
 
     def latest_appointment_id(self, booking_id: uuid.UUID) -> uuid.UUID:
         """The appointment a booking id stands for now: the newest of its rebooking chain (see

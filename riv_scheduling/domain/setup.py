@@ -21,6 +21,7 @@ from .model import (
     Code,
     HealthcareFacility,
     HealthcareService,
+    OpenInvitation,
     PersonId,
     Practitioner,
     Timeslot,
@@ -103,6 +104,34 @@ class ClinicSetup(UseCase):
             uow.assignments.save(assignment)
             uow.commit()
         return assignment
+
+    def invite(
+        self,
+        facility_hsa_id: str,
+        person_id: PersonId,
+        time_type_code: str,
+        purpose: str,
+        valid_until: date | None = None,
+    ) -> OpenInvitation:
+        """An open invitation (riv.crm.scheduling 1.1 §3.6): the person may book one time of the
+        (protected) time type, naming the invitation's id. Made with the assignment that allows the
+        booking (as `assign_time_type`), in one transaction. `purpose` is shown as it is (TKB 1.1
+        §3.6: an invitation must have one; it may be DocBook markup)."""
+        if not person_id.is_valid:
+            raise SetupError("invalid personId: a personnummer or samordningsnummer of 12 digits")
+        if not purpose.strip():
+            raise SetupError("an invitation must say what it is for (purpose)")
+        with self._uow().writing() as uow:
+            facility = self._facility(uow, facility_hsa_id)
+            if uow.time_types.get(facility.hsa_id, time_type_code) is None:
+                raise SetupError(f"unknown time type {time_type_code} at {facility.hsa_id}")
+            uow.assignments.save(Assignment(facility.hsa_id, person_id, time_type_code, None, valid_until))
+            invitation = OpenInvitation(
+                uuid.uuid4(), facility.hsa_id, person_id, time_type_code, purpose, self._now(), valid_until
+            )
+            uow.invitations.add(invitation)
+            uow.commit()
+        return invitation
 
     def add_practitioner(self, facility_hsa_id: str, practitioner: Practitioner) -> Practitioner:
         """Add (or reuse, by case-insensitive HSA-id) a practitioner and link them to the unit."""

@@ -48,11 +48,17 @@ from riv_scheduling.soap.wsdl import SCHEMAS_PREFIX, WsdlPublisher
 class Endpoint:
     """One more interaction to serve, from another adapter (the composition root passes them in:
     riv_scheduling.crm_soap serves riv.crm.scheduling 1.1 this way). ``tolerate`` rewrites a
-    request body in place before it is validated (e.g. trims values), or is None."""
+    request body in place before it is validated (e.g. trims values), or is None. ``address``
+    reads the logical address from the envelope where the WS profile does not put it in the
+    LogicalAddress header (RIVTABP20: WS-Addressing To), raising EnvelopeError when it is missing;
+    None: the LogicalAddress header. ``headers``: the SOAP header elements (Clark names) the
+    endpoint reads besides LogicalAddress, so that mustUnderstand="1" on them is honoured."""
 
     interaction: Interaction
     app: Any
     tolerate: Callable[[etree._Element], None] | None = None
+    address: Callable[[etree._Element], str] | None = None
+    headers: frozenset[str] = frozenset()
 
 
 Adapter = Callable[[Scheduling], Iterable[Endpoint]]
@@ -102,6 +108,8 @@ class Producer:
             app = build_application(interaction, handler, scheduling, search_limits)
             self.endpoints[interaction.path] = (interaction, app)
         self._tolerate: dict[str, Callable[[etree._Element], None]] = {}
+        self._address: dict[str, Callable[[etree._Element], str]] = {}
+        self._understood: dict[str, frozenset[str]] = {}
         for adapter in adapters:
             for endpoint in adapter(scheduling):
                 path = endpoint.interaction.path
@@ -111,6 +119,9 @@ class Producer:
                 self.validator.prepare(endpoint.interaction)
                 if endpoint.tolerate is not None:
                     self._tolerate[path] = endpoint.tolerate
+                if endpoint.address is not None:
+                    self._address[path] = endpoint.address
+                self._understood[path] = endpoint.headers
 
     @staticmethod
     def render_fault(code: str, message: str) -> bytes:
@@ -161,17 +172,19 @@ class Producer:
     ) -> Iterable[bytes]:
         try:
             body = self._read_body(environ)
-            env = envelope.parse(body, self.limits)
+            env = envelope.parse(body, self.limits, self._understood.get(interaction.path, frozenset()))
             if env.body.tag != interaction.request_tag:
                 raise envelope.EnvelopeError(
                     f"This endpoint serves {interaction.request_tag}, not {env.body.tag}"
                 )
-            if not env.logical_address:
+            address = self._address.get(interaction.path)
+            logical_address = address(env.root) if address is not None else env.logical_address
+            if not logical_address:
                 raise envelope.EnvelopeError(
                     "The LogicalAddress header ({urn:riv:itintegration:registry:1}LogicalAddress)"
                     " is required: the HSA-id of the care unit"
                 )
-            consumer = self._authorize(interaction, env.logical_address, environ)
+            consumer = self._authorize(interaction, logical_address, environ)
             tolerate = self._tolerate.get(interaction.path)
             if tolerate is not None:
                 tolerate(env.body)
@@ -186,7 +199,7 @@ class Producer:
         inner["CONTENT_LENGTH"] = str(len(body))
         inner["CONTENT_TYPE"] = XML_TYPE
         inner[ENVELOPE_KEY] = env.root
-        inner[LOGICAL_ADDRESS_KEY] = env.logical_address
+        inner[LOGICAL_ADDRESS_KEY] = logical_address
         inner[CONSUMER_HSA_ID_KEY] = consumer
         captured: dict[str, Any] = {}
 
@@ -243,13 +256,14 @@ class Producer:
             consumer = environ.get(CLIENT_HSA_ID_KEY)  # TLS without allowlist, or None (open mode)
             environ[CONSUMER_HSA_ID_KEY] = consumer
             return consumer
-        decision = self.access.decide(environ, interaction.name, logical_address)
+        decision = self.access.decide(environ, interaction.access_name, logical_address)
         environ[CONSUMER_HSA_ID_KEY] = decision.identity.consumer if decision.allowed else None
         if not decision.allowed:
             log.warning(
                 "access refused",
                 extra={"consumer": decision.identity.consumer, "tls_client": decision.identity.certificate,
-                       "interaction": interaction.name, "logical_address": envelope.shorten(logical_address, 64)},
+                       "interaction": interaction.access_name,
+                       "logical_address": envelope.shorten(logical_address, 64)},
             )
             raise envelope.EnvelopeError(decision.reason)
         return decision.identity.consumer

@@ -72,7 +72,7 @@ class Envelope:
     logical_address: str | None
 
 
-def parse(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Envelope:
+def parse(data: bytes, limits: Limits = DEFAULT_LIMITS, understood: frozenset[str] = frozenset()) -> Envelope:
     """Parse and check a SOAP 1.1 request envelope."""
     if not data.strip():
         raise EnvelopeError("Empty request body: a SOAP 1.1 envelope is required")
@@ -108,7 +108,7 @@ def parse(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Envelope:
             raise EnvelopeError(
                 f"Too many SOAP header elements: {len(header)} (at most {limits.max_header_elements})"
             )
-        _must_understand(header)
+        _must_understand(header, understood)
         found = [c for c in header if c.tag == LOGICAL_ADDRESS_TAG]
         if len(found) > 1:
             raise EnvelopeError("More than one LogicalAddress header")
@@ -122,11 +122,12 @@ _ACTOR = f"{{{SOAP11_NS}}}actor"
 _NEXT = "http://schemas.xmlsoap.org/soap/actor/next"
 
 
-def _must_understand(header: etree._Element) -> None:
+def _must_understand(header: etree._Element, understood: frozenset[str]) -> None:
     """SOAP 1.1 §4.2.3: a header entry for us with mustUnderstand="1" that we do not understand
-    (anything but LogicalAddress) is a MustUnderstand fault, before anything is processed."""
+    (anything but LogicalAddress and the endpoint's own ``understood`` headers, such as the
+    riv.crm.scheduling Actor or WS-Addressing To) is a MustUnderstand fault, before anything is processed."""
     for entry in header:
-        if not isinstance(entry.tag, str) or entry.tag == LOGICAL_ADDRESS_TAG:
+        if not isinstance(entry.tag, str) or entry.tag == LOGICAL_ADDRESS_TAG or entry.tag in understood:
             continue
         if entry.get(_ACTOR, _NEXT) != _NEXT:  # meant for another SOAP node (§4.2.2)
             continue

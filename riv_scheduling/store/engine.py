@@ -38,6 +38,7 @@ from .repositories import (
     AuditRepo,
     FacilityRepo,
     HealthcareServiceRepo,
+    OpenInvitationRepo,
     PractitionerRepo,
     TimeslotRepo,
     TimeTypeRepo,
@@ -68,6 +69,7 @@ class SqlUnitOfWork:
     appointments: AppointmentRepo
     healthcare_services: HealthcareServiceRepo
     assignments: AssignmentRepo
+    invitations: OpenInvitationRepo
     audit: AuditRepo
 
     def __init__(self, store: Store) -> None:
@@ -110,6 +112,7 @@ class SqlUnitOfWork:
         self.appointments = AppointmentRepo(conn)
         self.healthcare_services = HealthcareServiceRepo(conn, config)
         self.assignments = AssignmentRepo(conn)
+        self.invitations = OpenInvitationRepo(conn)
         self.audit = AuditRepo(conn)
         return self
 

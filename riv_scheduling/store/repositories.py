@@ -27,6 +27,7 @@ from riv_scheduling.domain import (
     HealthcareFacility,
     HealthcareService,
     Information,
+    OpenInvitation,
     PersonId,
     Practitioner,
     Process,
@@ -46,6 +47,7 @@ from .tables import (
     facility_practitioner,
     healthcare_facility,
     healthcare_service,
+    open_invitation,
     practitioner,
     time_type,
     time_type_service,
@@ -443,6 +445,64 @@ class AssignmentRepo:
                     **values,
                 )
             )
+
+
+class OpenInvitationRepo:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def get(self, invitation_id: uuid.UUID) -> OpenInvitation | None:
+        r = self._conn.execute(select(open_invitation).where(open_invitation.c.id == str(invitation_id))).first()
+        return None if r is None else self._invitation(r)
+
+    def open_for(self, facility_hsa_id: str, person_id: PersonId, time_type_code: str) -> list[OpenInvitation]:
+        q = (
+            select(open_invitation)
+            .where(
+                open_invitation.c.facility_hsa_id == facility_hsa_id,
+                open_invitation.c.person_root == person_id.root,
+                open_invitation.c.person_extension == person_id.extension,
+                open_invitation.c.time_type_code == time_type_code,
+                open_invitation.c.appointment_id.is_(None),
+            )
+            .order_by(open_invitation.c.created_at, open_invitation.c.id)
+        )
+        return [self._invitation(r) for r in self._conn.execute(q)]
+
+    @staticmethod
+    def _invitation(r: Row[Any]) -> OpenInvitation:
+        return OpenInvitation(
+            id=uuid.UUID(r.id),
+            facility_hsa_id=r.facility_hsa_id,
+            person_id=PersonId(r.person_root, r.person_extension),
+            time_type_code=r.time_type_code,
+            purpose=r.purpose,
+            created_at=from_db(r.created_at),
+            valid_until=r.valid_until,
+            appointment_id=uuid.UUID(r.appointment_id) if r.appointment_id else None,
+        )
+
+    def add(self, i: OpenInvitation) -> None:
+        self._conn.execute(
+            insert(open_invitation).values(
+                id=str(i.id),
+                facility_hsa_id=i.facility_hsa_id,
+                person_root=i.person_id.root,
+                person_extension=i.person_id.extension,
+                time_type_code=i.time_type_code,
+                purpose=i.purpose,
+                created_at=to_db(i.created_at),
+                valid_until=i.valid_until,
+                appointment_id=str(i.appointment_id) if i.appointment_id else None,
+            )
+        )
+
+    def save(self, i: OpenInvitation) -> None:
+        self._conn.execute(
+            update(open_invitation)
+            .where(open_invitation.c.id == str(i.id))
+            .values(appointment_id=str(i.appointment_id) if i.appointment_id else None)
+        )
 
 
 class PractitionerRepo:

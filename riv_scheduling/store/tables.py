@@ -124,6 +124,22 @@ assignment = Table(
     ForeignKeyConstraint(["facility_hsa_id", "time_type_code"], ["time_type.facility_hsa_id", "time_type.code"]),
 )
 
+# An open invitation (riv_scheduling.domain.model.OpenInvitation, migration 0005_crm_invitation).
+open_invitation = Table(
+    "open_invitation",
+    metadata,
+    Column("id", UUID36, primary_key=True),
+    Column("facility_hsa_id", HSA, nullable=False),
+    Column("person_root", String(64), nullable=False),
+    Column("person_extension", String(32), nullable=False),
+    Column("time_type_code", String(64), nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("valid_until", Date),  # Swedish date, inclusive
+    Column("appointment_id", UUID36, ForeignKey("appointment.id")),
+    ForeignKeyConstraint(["facility_hsa_id", "time_type_code"], ["time_type.facility_hsa_id", "time_type.code"]),
+)
+
 practitioner = Table(
     "practitioner",
     metadata,

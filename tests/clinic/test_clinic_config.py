@@ -292,6 +292,18 @@ def test_propose_confirm_withdraw_and_assign(db_url: str, store: Store, capsys: 
     assert run("assign", "--unit", NORR, "--person", "191212121212", "--time-type", "NOPE", "--db", db_url) == 1
 
 
+def test_invite_prints_the_open_invitations_id(db_url: str, store: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    load_demo(store)
+    assert run("invite", "--unit", NORR, "--person", "191212121212", "--time-type", "ATERBESOK",
+               "--purpose", "Återbesök efter provtagning", "--valid-until", "2099-12-31", "--db", db_url) == 0
+    invitation_id = uuid.UUID(capsys.readouterr().out.strip())
+    view = Scheduling(store.uow).reading.open_invitation(NORR, TOLVAN, invitation_id)
+    assert view is not None and view.invitation.purpose == "Återbesök efter provtagning"
+    assert view.invitation.is_open and str(view.invitation.valid_until) == "2099-12-31"
+    assert run("invite", "--unit", NORR, "--person", "191212121212", "--time-type", "NOPE",
+               "--purpose", "x", "--db", db_url) == 1
+
+
 def test_person_argument_knows_samordningsnummer() -> None:
     from riv_scheduling.clinic.commands import person_id
     from riv_scheduling.domain import SAMORDNINGSNUMMER_OID

@@ -33,6 +33,7 @@ NO_SHARED = "../shared not present: the 46 real riv.crm.scheduling samples are n
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 REGISTRY = "urn:riv:itintegration:registry:1"
 HEADERS = "urn:riv:interoperability:headers:1"
+WSA = "http://www.w3.org/2005/08/addressing"
 
 # The units the samples name (LogicalAddress, healthcare_facility), as configured care units.
 UNITS = ("HSA-VKK123", "SE2321000016-1HZ3", "SE2321000016-A1D4", "HSA-ID-2", "SE123456789012-1234")
@@ -85,16 +86,23 @@ def files() -> list[Path]:
     return sorted(SAMPLES.glob("*.xml")) if SAMPLES.is_dir() else []
 
 
+def endpoint(path: Path) -> str:
+    """The endpoint a request sample goes to: RIVTABP20 (1.0, wsa:To) samples to /1/rivtabp20."""
+    profile = "rivtabp20" if "_rivtabp20_" in path.name else "rivtabp21"
+    return f"/{path.name.split('_')[0]}/1/{profile}"
+
+
 def as_request(path: Path) -> tuple[str, bytes]:
-    """(endpoint interaction, envelope bytes): an envelope sample with only its LogicalAddress
-    rewritten (aggregated addresses to AGGREGATED_TO); a body-only sample (an adapter's test fixture)
-    in an envelope with the LogicalAddress of its healthcare_facility and the Actor of its
-    subject_of_care (or Tolvan)."""
+    """(endpoint interaction, envelope bytes): an envelope sample with only its logical address
+    rewritten (aggregated addresses, and the platform test's placeholder RIVTA20REQUEST, to
+    AGGREGATED_TO); a body-only sample (an adapter's test fixture) in an envelope with the
+    LogicalAddress of its healthcare_facility and the Actor of its subject_of_care (or Tolvan)."""
     root = etree.fromstring(path.read_bytes())
     if root.tag == f"{{{SOAP}}}Envelope":
-        for address in root.iter(f"{{{REGISTRY}}}LogicalAddress"):
-            if (address.text or "").strip() in ("5565594230", "MEEE"):
-                address.text = AGGREGATED_TO
+        for tag in (f"{{{REGISTRY}}}LogicalAddress", f"{{{WSA}}}To"):
+            for address in root.iter(tag):
+                if (address.text or "").strip() in ("5565594230", "MEEE", "RIVTA20REQUEST"):
+                    address.text = AGGREGATED_TO
         body = root.find(f"{{{SOAP}}}Body")[0]
         return etree.QName(body).localname, etree.tostring(root, xml_declaration=True, encoding="UTF-8")
     name = etree.QName(root).localname

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from crmwire import DEMO_UNIT, CrmWire, luhn_pnr
+from crmwire import DEMO_UNIT, TOLVAN, CrmWire, luhn_pnr
 from zeep.exceptions import Fault
 
 from riv_scheduling.domain import stockholm_now
@@ -143,3 +143,21 @@ def test_wsdl_is_served_with_both_headers(crm: CrmWire) -> None:
     with urllib.request.urlopen(f"{crm.base_url}/MakeBooking/1/rivtabp21?wsdl") as response:
         wsdl = response.read().decode()
     assert 'element="ih:Actor"' in wsdl and "urn:riv:crm:scheduling:MakeBookingResponder:1:MakeBooking" in wsdl
+
+
+@pytest.mark.parametrize("must", ['s:mustUnderstand="1"', ""])
+def test_mustunderstand_on_the_actor_header_is_honoured(crm: CrmWire, must: str) -> None:
+    """SOAP 1.1 §4.2.3: the 1.1 endpoints read the Actor header, so mustUnderstand="1" on it is no fault."""
+    envelope = (
+        f'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header>'
+        f'<LogicalAddress xmlns="urn:riv:itintegration:registry:1" {must}>{DEMO_UNIT}</LogicalAddress>'
+        f'<Actor xmlns="urn:riv:interoperability:headers:1" {must}><actorId>{TOLVAN}</actorId>'
+        "<actorType>subject_of_care</actorType></Actor>"
+        "</s:Header><s:Body>"
+        '<GetSubjectOfCareSchedule xmlns="urn:riv:crm:scheduling:GetSubjectOfCareScheduleResponder:1">'
+        f"<healthcare_facility>{DEMO_UNIT}</healthcare_facility><subject_of_care>{TOLVAN}</subject_of_care>"
+        "</GetSubjectOfCareSchedule></s:Body></s:Envelope>"
+    ).encode()
+    status, data = crm.post("/GetSubjectOfCareSchedule/1/rivtabp21", envelope)
+    assert status == 200, data[:400]
+    assert b"GetSubjectOfCareScheduleResponse" in data

@@ -23,6 +23,7 @@ from riv_scheduling.domain import (
     AuditEvent,
     HealthcareFacility,
     HealthcareService,
+    OpenInvitation,
     PersonId,
     Practitioner,
     Timeslot,
@@ -43,6 +44,7 @@ class Data:
     appointments: dict[uuid.UUID, Appointment] = field(default_factory=dict)
     services: dict[str, HealthcareService] = field(default_factory=dict)
     assignments: dict[tuple[str, str, str, str], Assignment] = field(default_factory=dict)
+    invitations: dict[uuid.UUID, OpenInvitation] = field(default_factory=dict)
     audit: list[AuditEvent] = field(default_factory=list)
 
 
@@ -135,6 +137,29 @@ class HealthcareServices(_Repo):
         self._writes("save")
         if service.code.code in self.d.services:
             self.d.services[service.code.code] = service
+
+
+class Invitations(_Repo):
+    def get(self, invitation_id: uuid.UUID) -> OpenInvitation | None:
+        found = self.d.invitations.get(invitation_id)
+        return replace(found) if found else None  # a copy, as a store reads a row
+
+    def open_for(self, facility_hsa_id: str, person_id: PersonId, time_type_code: str) -> list[OpenInvitation]:
+        found = [i for i in self.d.invitations.values()
+                 if (i.facility_hsa_id, i.person_id, i.time_type_code) == (facility_hsa_id, person_id, time_type_code)
+                 and i.appointment_id is None]
+        return [replace(i) for i in sorted(found, key=lambda i: (i.created_at, str(i.id)))]
+
+    def add(self, invitation: OpenInvitation) -> None:
+        self._writes("add")
+        assert invitation.id not in self.d.invitations
+        self.d.invitations[invitation.id] = replace(invitation)
+
+    def save(self, invitation: OpenInvitation) -> None:
+        self._writes("save")
+        stored = self.d.invitations.get(invitation.id)
+        if stored is not None:  # only the appointment it became changes
+            self.d.invitations[invitation.id] = replace(stored, appointment_id=invitation.appointment_id)
 
 
 class Assignments(_Repo):
@@ -428,6 +453,7 @@ class FakeUnitOfWork:
         self.appointments = Appointments(self._data, self)
         self.healthcare_services = HealthcareServices(self._data, self)
         self.assignments = Assignments(self._data, self)
+        self.invitations = Invitations(self._data, self)
         self.audit = Audit(self._data, self)
         self.locked: list[PersonId] = []
         return self

@@ -20,12 +20,13 @@ def test_regenerated_bindings_match_the_committed_ones(tmp_path: Path) -> None:
 
 def test_every_responder_schema_has_a_binding_module_with_its_two_elements() -> None:
     from riv_scheduling.contract import INTERACTIONS
-    from riv_scheduling.contract.crm_scheduling import CRM_INTERACTIONS
+    from riv_scheduling.contract.crm_scheduling import CRM_1_0_INTERACTIONS, CRM_INTERACTIONS
     from riv_scheduling.soap.interactions import bindings
 
     assert len(INTERACTIONS) == 12
     assert len(CRM_INTERACTIONS) == 11
-    for interaction in [*INTERACTIONS.values(), *CRM_INTERACTIONS.values()]:
+    assert len(CRM_1_0_INTERACTIONS) == 8
+    for interaction in [*INTERACTIONS.values(), *CRM_INTERACTIONS.values(), *CRM_1_0_INTERACTIONS.values()]:
         elements = bindings(interaction).ELEMENTS
         assert set(elements) == {interaction.name, f"{interaction.name}Response"}
         request = elements[interaction.name]

@@ -36,6 +36,7 @@ from riv_scheduling.domain import (
     HealthcareFacility,
     HealthcareService,
     Information,
+    OpenInvitation,
     PersonId,
     Practitioner,
     Process,
@@ -309,6 +310,50 @@ def test_assignments_are_the_persons_at_the_unit_in_order_of_time_type_and_save_
     clinic.write(lambda uow: uow.assignments.save(replaced))
     assert clinic.read(lambda uow: uow.assignments.list(NORR, TOLVAN)) == [replaced, later]
     assert clinic.read(lambda uow: uow.assignments.list(SODER, OTHER)) == []
+
+
+# -- open invitations ---------------------------------------------------------------------------
+
+
+def invitation(**kw: Any) -> OpenInvitation:
+    values: dict[str, Any] = {
+        "id": uuid.uuid4(), "facility_hsa_id": NORR, "person_id": TOLVAN, "time_type_code": "LAKARBESOK",
+        "purpose": "<para>Välkommen på <emphasis>hälsosamtal</emphasis></para>", "created_at": at(0, 9),
+        "valid_until": date(2025, 6, 30),
+    }
+    values.update(kw)
+    return OpenInvitation(**values)
+
+
+def test_an_open_invitation_reads_back_as_written_and_save_keeps_only_its_appointment(clinic: Backend) -> None:
+    i = invitation()
+    clinic.write(lambda uow: uow.invitations.add(i))
+    assert clinic.read(lambda uow: uow.invitations.get(i.id)) == i
+    assert clinic.read(lambda uow: uow.invitations.get(uuid.uuid4())) is None
+    s = slot(at(1, 9))
+    add_slots(clinic, s)
+    a = book(clinic, s)
+    changed = dataclasses.replace(i, appointment_id=a.id, purpose="Ändrad", time_type_code="SSKBESOK")
+    clinic.write(lambda uow: uow.invitations.save(changed))
+    assert clinic.read(lambda uow: uow.invitations.get(i.id)) == dataclasses.replace(i, appointment_id=a.id)
+    clinic.write(lambda uow: uow.invitations.save(invitation()))  # not stored: changes nothing
+    assert clinic.read(lambda uow: uow.invitations.open_for(NORR, TOLVAN, "LAKARBESOK")) == []
+
+
+def test_open_for_lists_the_persons_unbooked_invitations_to_the_time_type_oldest_first(clinic: Backend) -> None:
+    later = invitation(created_at=at(0, 10))
+    first = invitation(created_at=at(0, 9))
+    others = [invitation(person_id=OTHER), invitation(facility_hsa_id=SODER), invitation(time_type_code="SSKBESOK")]
+    for i in (later, first, *others):
+        clinic.write(lambda uow, i=i: uow.invitations.add(i))
+    assert clinic.read(lambda uow: uow.invitations.open_for(NORR, TOLVAN, "LAKARBESOK")) == [first, later]
+    s = slot(at(1, 9))
+    add_slots(clinic, s)
+    a = book(clinic, s)
+    clinic.write(lambda uow: uow.invitations.save(dataclasses.replace(first, appointment_id=a.id)))
+    assert clinic.read(lambda uow: uow.invitations.open_for(NORR, TOLVAN, "LAKARBESOK")) == [later]
+    with pytest.raises(REFUSED):
+        clinic.write(lambda uow: uow.invitations.add(i))  # the same id twice
 
 
 # -- practitioners ------------------------------------------------------------------------------
@@ -761,6 +806,8 @@ WRITES: dict[str, Callable[[UnitOfWork, Timeslot, Appointment], object]] = {
         HealthcareService(Code("1", SNOMED_CT_OID))),
     "healthcare_services.save": lambda uow, s, a: uow.healthcare_services.save(VACCIN),
     "assignments.save": lambda uow, s, a: uow.assignments.save(Assignment(NORR, TOLVAN, "LAKARBESOK")),
+    "invitations.add": lambda uow, s, a: uow.invitations.add(invitation()),
+    "invitations.save": lambda uow, s, a: uow.invitations.save(invitation()),
     "practitioners.add": lambda uow, s, a: uow.practitioners.add(Practitioner("SE-NY", "Ny", "Person")),
     "practitioners.save": lambda uow, s, a: uow.practitioners.save(Practitioner(DOCTOR, "Ändrad", "Person")),
     "practitioners.link": lambda uow, s, a: uow.practitioners.link(SODER, DOCTOR),
