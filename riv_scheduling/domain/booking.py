@@ -8,6 +8,7 @@ import uuid
 from .appointments import booking_result, new_appointment, reserve
 from .audit import AuditAction
 from .audit_trail import AuditRecord
+from .index_updates import record_index_change
 from .lookup import target_slot
 from .model import Actor, Appointment, AppointmentStatus, Code, PersonId
 from .policy import Flow
@@ -53,6 +54,7 @@ class Booking(UseCase):
                 facility, slot, time_type, person_id, AppointmentStatus.CONFIRMED, now, reason_text, reason_code
             )
             uow.appointments.add(appointment)
+            record_index_change(uow, appointment, slot, now)
             code, _ = booking_result(appointment)
             uow.audit.append(audit.event(now, AuditAction.MADE, code, appointment_id=appointment.id))
             uow.commit()

@@ -32,6 +32,7 @@ from riv_scheduling.domain import PersonId
 
 from . import schema
 from .config_cache import ConfigCache, ConfigReads
+from .engagement_index import EngagementIndexRepo
 from .repositories import (
     AppointmentRepo,
     AssignmentRepo,
@@ -69,6 +70,7 @@ class SqlUnitOfWork:
     healthcare_services: HealthcareServiceRepo
     assignments: AssignmentRepo
     audit: AuditRepo
+    engagement_index: EngagementIndexRepo
 
     def __init__(self, store: Store) -> None:
         self._store = store
@@ -111,6 +113,7 @@ class SqlUnitOfWork:
         self.healthcare_services = HealthcareServiceRepo(conn, config)
         self.assignments = AssignmentRepo(conn)
         self.audit = AuditRepo(conn)
+        self.engagement_index = EngagementIndexRepo(conn)
         return self
 
     def lock_person(self, person_id: PersonId) -> None:
