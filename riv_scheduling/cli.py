@@ -262,6 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     clinic_commands.register(sub)  # load, propose, withdraw, assign
     __import__("riv_scheduling.store.commands", fromlist=["register"]).register(sub)  # db upgrade|status, audit
     __import__("riv_scheduling.conformance.commands", fromlist=["register"]).register(sub)  # conformance, validate
+    __import__("riv_scheduling.engagement_index.commands", fromlist=["register"]).register(sub)  # deliver, outbox
     return parser
 
 
