@@ -46,7 +46,7 @@ def endpoint_config(args: argparse.Namespace) -> Any:
 def delivery_policy(args: argparse.Namespace) -> Any:
     from .delivery import DeliveryPolicy
 
-    lease = max(args.lease, 2 * args.ei_timeout + 10)  # a claim must outlast one call
+    lease = max(args.lease, 2 * args.ei_timeout + 2)  # a claim must outlast one call
     return DeliveryPolicy(
         batch_size=args.batch_size,
         max_attempts=args.max_attempts,
@@ -156,7 +156,7 @@ def add_endpoint_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backoff-base", type=float, default=2.0, help="seconds to wait after the first failure")
     p.add_argument("--backoff-max", type=float, default=600.0, help="longest wait between attempts (s)")
     p.add_argument("--lease", type=float, default=120.0,
-                   help="seconds a claim lasts (at least twice the timeout plus 10)")
+                   help="seconds a claim lasts (default 120; at least twice --ei-timeout plus 2)")
     p.add_argument("--sweep-every", type=float, default=60.0,
                    help="seconds between sweeps of bookings whose start has passed (default 60)")
 

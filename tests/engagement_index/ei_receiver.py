@@ -59,6 +59,7 @@ class ReceiverState:
     refused: list[str] = field(default_factory=list)  # why requests were refused (faults)
     down: bool = False  # answer 503 to everything
     delay_s: float = 0.0  # before answering (after recording)
+    in_flight: int = 0  # requests recorded and not yet answered
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -158,8 +159,13 @@ class Receiver:
                 for r in received:
                     if not r.delete:
                         state.posts[r.key] = r.most_recent_content or ""
-        if state.delay_s:
-            time.sleep(state.delay_s)
+            state.in_flight += 1
+        try:
+            if state.delay_s:
+                time.sleep(state.delay_s)
+        finally:
+            with state.lock:
+                state.in_flight -= 1
         if refusal is not None:
             start_response("500 Internal Server Error", [("Content-Type", "text/xml; charset=utf-8")])
             return [_fault(*refusal.split(": ", 1)) if ": " in refusal else _fault("EI", refusal)]
