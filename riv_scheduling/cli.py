@@ -73,7 +73,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         load_demo(store)
         log.info("empty database: loaded the demo data set")
     producer = Producer(Scheduling(store.uow), max_body=args.max_body, access=access)
-    server = make_server(producer, args.host, args.port, ssl_context=context,
+    from riv_scheduling.metrics import instrument
+
+    server = make_server(instrument(producer, store), args.host, args.port, ssl_context=context,
                          request_timeout=args.request_timeout, max_connections=args.max_connections)
     host, port = server.server_address[:2]
     host = host.decode() if isinstance(host, bytes) else host
@@ -109,6 +111,9 @@ def _serve_workers(args: argparse.Namespace) -> int:
         return 2
     from riv_scheduling.contract import INTERACTIONS
     from riv_scheduling.demo import load_demo
+    from riv_scheduling.metrics import instrument, prepare_multiprocess, worker_exit
+
+    prepare_multiprocess()  # /metrics sums the workers' metrics (prometheus_client multi-process mode)
     from riv_scheduling.wsgi import create_app, settle_memory
 
     log.warning("DEVELOPMENT MODE: plain HTTP, no client certificates, no access control;"
@@ -155,6 +160,7 @@ def _serve_workers(args: argparse.Namespace) -> int:
                 "loglevel": args.log_level.lower(),
                 "when_ready": when_ready,
                 "post_worker_init": post_worker_init,
+                "child_exit": lambda _server, worker: worker_exit(worker.pid),
                 "proc_name": "riv-scheduling",
                 "control_socket_disable": True,  # gunicorn >= 25: no shared ~/.gunicorn/gunicorn.ctl
             }
@@ -165,7 +171,8 @@ def _serve_workers(args: argparse.Namespace) -> int:
         def load(self) -> Any:
             # One pooled connection per thread at least: above the pool size (5), connections would be
             # opened and closed again for every request (a new PostgreSQL backend process each time).
-            return create_app(args.db, max_body=args.max_body, engine_options=_pool_options(args.db, args.threads))
+            producer = create_app(args.db, max_body=args.max_body, engine_options=_pool_options(args.db, args.threads))
+            return instrument(producer, producer.store)  # type: ignore[attr-defined]
 
     try:
         Workers().run()

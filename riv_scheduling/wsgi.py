@@ -96,19 +96,25 @@ class LazyApplication:
 
     def __init__(self) -> None:
         self._producer: Producer | None = None
+        self._app: Any = None  # the producer behind the /metrics middleware
         self._lock = threading.Lock()
 
     def load(self) -> Producer:
         if self._producer is None:
             with self._lock:
                 if self._producer is None:
-                    self._producer = create_app(**options_from_env())
+                    from riv_scheduling.metrics import instrument
+
+                    producer = create_app(**options_from_env())
+                    self._app = instrument(producer, producer.store)  # type: ignore[attr-defined]
+                    self._producer = producer
                     settle_memory()
         return self._producer
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        producer = self._producer or self.load()
-        return producer(environ, start_response)
+        if self._app is None:
+            self.load()
+        return self._app(environ, start_response)
 
 
 application = LazyApplication()

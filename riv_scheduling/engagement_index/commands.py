@@ -61,8 +61,16 @@ def cmd_deliver(args: argparse.Namespace) -> int:
     from .client import UpdateClient
     from .delivery import Deliverer
 
+    on_round = None
+    if args.metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        from .delivery_metrics import DeliveryMetrics
+
+        on_round = DeliveryMetrics()
+        start_http_server(args.metrics_port, addr=args.metrics_host)
     store = _store(args.db)
-    deliverer = Deliverer(store, UpdateClient(endpoint_config(args)), delivery_policy(args))
+    deliverer = Deliverer(store, UpdateClient(endpoint_config(args)), delivery_policy(args), on_round=on_round)
     try:
         if args.once:
             r = deliverer.run_once()
@@ -170,6 +178,9 @@ def register(subparsers: Any) -> None:
     )
     deliver.add_argument("--once", action="store_true", help="one sweep and what is due now, then exit")
     deliver.add_argument("--db", default=None, help=DB_HELP)
+    deliver.add_argument("--metrics-port", type=int, default=None,
+                         help="serve the deliverer's counters at http://HOST:PORT/metrics (Prometheus)")
+    deliver.add_argument("--metrics-host", default="127.0.0.1", help="address for --metrics-port")
     add_endpoint_options(deliver)
     deliver.set_defaults(func=cmd_deliver)
 
