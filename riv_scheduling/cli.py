@@ -270,6 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     __import__("riv_scheduling.store.commands", fromlist=["register"]).register(sub)  # db upgrade|status, audit
     __import__("riv_scheduling.conformance.commands", fromlist=["register"]).register(sub)  # conformance, validate
     __import__("riv_scheduling.engagement_index.commands", fromlist=["register"]).register(sub)  # deliver, outbox
+    __import__("riv_scheduling.store.stats_command", fromlist=["register"]).register(sub)  # stats
     return parser
 
 
