@@ -25,7 +25,8 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
+import uuid
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +34,13 @@ HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE] + [str(HERE)]
 sys.path.append(str(HERE.parent / "tests" / "engagement_index"))
 
-from _common import Client, Served, envelope, free_slots, machine, pnr, result_code, table, write_json  # noqa: E402
+import urllib.request  # noqa: E402  (after the path fix: bench/http.py must not hide http)
+
+from _common import UNIT, Client, Served, envelope, machine, pnr, result_code, table, write_json  # noqa: E402
 
 from riv_scheduling.contract import INTERACTIONS  # noqa: E402
 from riv_scheduling.demo import load_demo  # noqa: E402
-from riv_scheduling.domain import Scheduling  # noqa: E402
+from riv_scheduling.domain import STOCKHOLM, ClinicSetup, Scheduling, Timeslot, TimeType  # noqa: E402
 from riv_scheduling.domain.engagement_index import IndexReporting  # noqa: E402
 from riv_scheduling.domain.index_maintenance import IndexMaintenance  # noqa: E402
 from riv_scheduling.store import open_store, outbox  # noqa: E402
@@ -52,6 +55,19 @@ def receiver() -> Any:
     except ImportError:
         pass
     raise SystemExit("needs the official EI schemas (../shared or RIV_SHARED_DIR) for the receiver")
+
+
+def bench_slots(store: Any, count: int) -> list[uuid.UUID]:
+    """A time type without notices or reason rules at the demo unit, and `count` free slots of it."""
+    zero = timedelta(0)
+    setup = ClinicSetup(store.uow)
+    setup.add_time_type(UNIT, TimeType("BENCH", "Bench", True, True, zero, zero, zero), exist_ok=True)
+    first = datetime.now(STOCKHOLM).replace(hour=8, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    slots = [
+        Timeslot(uuid.uuid4(), UNIT, "BENCH", first + timedelta(minutes=10 * n), first + timedelta(minutes=10 * n + 10))
+        for n in range(count)
+    ]
+    return [s.id for s in setup.add_timeslots(slots)]
 
 
 def gauge(text: str, name: str) -> float:
@@ -84,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     scheduling = Scheduling(store.uow)
     for facility in scheduling.reading.facilities():
         IndexMaintenance(store.uow).set_reporting(facility.hsa_id, IndexReporting("SE2321000016-84GX", "SE232100-0016"))
-    slots = [v.timeslot.id for code in ("SSKBESOK", "LAKARBESOK") for v in free_slots(scheduling, code=code)]
+    total = args.before + args.down + args.after
+    slots = bench_slots(store, int(args.rate * total * 1.1) + 10)
     ei = receiver()
     ei_url = ei.start()
     deliver_log = open(folder / "deliver.log", "wb")  # noqa: SIM115
@@ -93,7 +110,6 @@ def main(argv: list[str] | None = None) -> int:
          "--ei-timeout", "5", "--backoff-base", "1", "--backoff-max", "8", "--max-attempts", "1000"],
         stdout=deliver_log, stderr=subprocess.STDOUT,
     )
-    total = args.before + args.down + args.after
     samples: list[tuple[float, float, float]] = []  # (t, depth, oldest age)
     calls: list[tuple[float, float, str]] = []  # (t, latency, resultCode)
     with Served(url, 2, folder / "serve.log") as served:
@@ -119,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
             due = t0 + n / args.rate
             if due > time.monotonic():
                 time.sleep(due - time.monotonic())
-            body = envelope("MakeAppointment", person=pnr(5000 + n), timeslotId=str(slots.pop()), reasonText="Bench")
+            body = envelope("MakeAppointment", person=pnr(5000 + n), timeslotId=str(slots.pop()))
             started = time.perf_counter()
             _status, answer = client.post(path, body)
             calls.append((time.monotonic() - t0, time.perf_counter() - started, result_code(answer)))

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from riv_scheduling.contract.engagement_index import MAX_TRANSACTIONS_PER_UPDATE
 from riv_scheduling.domain import Clock, stockholm_now
@@ -97,34 +97,46 @@ class Deliverer:
         return total
 
     def deliver_batch(self) -> RoundResult:
-        """Claim one batch and send it in one Update call."""
+        """Claim one batch and send it in one Update call (more when the EI refuses it, see `_send`)."""
         result = RoundResult()
         lease = timedelta(seconds=self.policy.lease_s)
         entries = outbox.claim(self.store, self.token, self.policy.batch_size, lease)
         if not entries:
             return result
-        ids = [e.id for e in entries]
-        result.calls = 1
-        try:
-            outcome = self.sender.update([e.transaction for e in entries])
-            error = None if outcome.accepted else outcome.describe()
-        except DeliveryError as exc:
-            error = str(exc)
-        if error is None:
-            outbox.delivered(self.store, self.token, ids)
-            result.sent = len(ids)
-            log.info("engagement index: Update of %d transaction(s) accepted", len(ids))
-        else:
-            result.failed = len(ids)
-            waits = self.policy.waits()
-            result.parked = outbox.failed(self.store, self.token, ids, error, waits, self.policy.max_attempts)
-            log.warning(
-                "engagement index: Update of %d transaction(s) failed (%s); %d parked",
-                len(ids), error, result.parked,
-            )
+        for part, error in self._send(entries, result):
+            ids = [e.id for e in part]
+            if error is None:
+                outbox.delivered(self.store, self.token, ids)
+                result.sent += len(ids)
+                log.info("engagement index: Update of %d transaction(s) accepted", len(ids))
+            else:
+                result.failed += len(ids)
+                waits = self.policy.waits()
+                parked = outbox.failed(self.store, self.token, ids, error, waits, self.policy.max_attempts)
+                result.parked += parked
+                log.warning(
+                    "engagement index: Update of %d transaction(s) failed (%s); %d parked", len(ids), error, parked
+                )
         if self._on_round is not None:
             self._on_round(result)
         return result
+
+    def _send(self, entries: Sequence[outbox.OutboxEntry], result: RoundResult) -> list[tuple[Any, str | None]]:
+        """Send; when the EI answers with a refusal (a fault or ResultCode ERROR) for several entries,
+        send each half on its own, so one entry the EI refuses cannot hold back or park the others.
+        A transport failure (no answer) fails the whole batch: it says nothing about its entries.
+        (One batch holds one entry per booking, so halving keeps the order per booking.)"""
+        result.calls += 1
+        try:
+            outcome = self.sender.update([e.transaction for e in entries])
+        except DeliveryError as exc:
+            return [(entries, str(exc))]
+        if outcome.accepted:
+            return [(entries, None)]
+        if len(entries) == 1:
+            return [(entries, outcome.describe())]
+        middle = len(entries) // 2
+        return self._send(entries[:middle], result) + self._send(entries[middle:], result)
 
     def run_once(self) -> RoundResult:
         """`deliver --once`: the sweep, then batches until nothing is due (failures wait for later)."""
@@ -141,8 +153,13 @@ class Deliverer:
                 return total
 
     def run(self, stop: threading.Event) -> None:
-        """Until `stop` is set: batches while there are some, the sweep every `sweep_every_s`."""
+        """Until `stop` is set: batches while there are some, the sweep every `sweep_every_s`.
+
+        After a failed call the deliverer itself waits as its entries do (the same backoff, growing
+        with consecutive failures), so an EI that is down costs the database a claim now and then,
+        not one per second."""
         next_sweep = 0.0
+        failures = 0
         try:
             while not stop.is_set():
                 if time.monotonic() >= next_sweep:
@@ -156,8 +173,14 @@ class Deliverer:
                 except Exception:
                     log.exception("engagement index: a delivery round failed")
                     r = RoundResult(failed=1)
-                if r.calls == 0 or r.failed:
-                    stop.wait(self.policy.idle_s)
+                if r.failed and not r.sent:
+                    failures += 1
+                    waits = self.policy.waits()
+                    stop.wait(max(self.policy.idle_s, waits[min(failures, len(waits)) - 1].total_seconds()))
+                else:
+                    failures = 0
+                    if r.calls == 0:
+                        stop.wait(self.policy.idle_s)
         finally:
             try:
                 outbox.release(self.store, self.token)

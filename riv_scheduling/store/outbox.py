@@ -122,21 +122,22 @@ def failed(
     o = ei_outbox
     now = utc_now()
     parked = 0
+    mine = and_(o.c.id.in_(ids), o.c.claim_token == token)
     with _writing(store) as conn:
-        rows = conn.execute(select(o.c.id, o.c.attempts).where(o.c.id.in_(ids), o.c.claim_token == token)).all()
-        for row in rows:
-            attempts = row.attempts + 1
-            park = attempts >= max_attempts
-            parked += park
-            wait = retry_in[min(attempts, len(retry_in)) - 1]
+        # One statement per attempt count (usually one): short, whatever the batch's size.
+        counts = conn.execute(select(o.c.attempts, func.count()).where(mine).group_by(o.c.attempts)).all()
+        for attempts, count in counts:
+            attempts_now = attempts + 1
+            park = attempts_now >= max_attempts
+            parked += count if park else 0
             conn.execute(
                 update(o)
-                .where(o.c.id == row.id)
+                .where(mine, o.c.attempts == attempts)
                 .values(
-                    attempts=attempts,
+                    attempts=attempts_now,
                     parked=park,
                     last_error=error[:2000],
-                    next_attempt_utc=now + wait,
+                    next_attempt_utc=now + retry_in[min(attempts_now, len(retry_in)) - 1],
                     claim_token=None,
                     claimed_until_utc=None,
                 )

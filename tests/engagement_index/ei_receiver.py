@@ -60,6 +60,7 @@ class ReceiverState:
     down: bool = False  # answer 503 to everything
     delay_s: float = 0.0  # before answering (after recording)
     in_flight: int = 0  # requests recorded and not yet answered
+    refuse_bookings: set[str] = field(default_factory=set)  # a fault for any request naming one
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -133,6 +134,8 @@ class Receiver:
             out.append(Received(delete, key, content))
         if len({r.key for r in out}) != len(out):
             return [], "EI002: two transactions with the same key"
+        if any(r.booking_id in self.state.refuse_bookings for r in out):
+            return [], "EI004: refused by the test"
         return out, None
 
     # -- WSGI ---------------------------------------------------------------------------------

@@ -152,3 +152,15 @@ def test_a_receiver_that_is_down_gets_everything_later_and_entries_park_after_ma
     deliver(clinic, receiver)
     assert set(receiver.posts_by_booking()) == {str(booked)}
     assert outbox.status(clinic.store).depth == 0
+
+
+def test_an_entry_the_ei_refuses_is_parked_alone_and_the_rest_delivered(clinic: EIClinic, receiver: Receiver) -> None:
+    from riv_scheduling.store import outbox
+
+    booked = [clinic.book(24 + n, person=person_no(n)) for n in range(9)]
+    receiver.state.refuse_bookings = {str(booked[4])}
+    result = clinic.deliverer(receiver.url, max_attempts=1).run_once()  # type: ignore[attr-defined]
+    assert (result.sent, result.failed, result.parked) == (8, 1, 1)
+    assert set(receiver.posts_by_booking()) == {str(b) for b in booked} - {str(booked[4])}
+    parked = outbox.entries(clinic.store, parked_only=True)
+    assert [e.appointment_id for e in parked] == [booked[4]] and "EI004" in (parked[0].last_error or "")
