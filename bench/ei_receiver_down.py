@@ -12,7 +12,7 @@ oldest entry as /metrics said; then whether the backlog drained, and the booking
 receiver was down against while it was up.
 
     .venv/bin/python bench/ei_receiver_down.py [--rate 10] [--before 30] [--down 120] [--after 60]
-        [--db URL] [--json FILE]
+        [--batch-size 1000] [--db URL] [--json FILE]
 """
 
 from __future__ import annotations
@@ -88,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--before", type=float, default=30.0)
     parser.add_argument("--down", type=float, default=120.0)
     parser.add_argument("--after", type=float, default=60.0)
+    parser.add_argument("--batch-size", type=int, default=1000, help="deliver --batch-size")
     parser.add_argument("--db", default=None, help="SQLAlchemy URL of an empty database (default: a SQLite file)")
     parser.add_argument("--json", type=Path, default=HERE / "ei_receiver_down.json")
     args = parser.parse_args(argv)
@@ -107,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     deliver_log = open(folder / "deliver.log", "wb")  # noqa: SIM115
     deliverer = subprocess.Popen(
         [sys.executable, "-m", "riv_scheduling.cli", "deliver", "--db", url, "--ei-url", ei_url,
-         "--ei-timeout", "5", "--backoff-base", "1", "--backoff-max", "8", "--max-attempts", "1000"],
+         "--ei-timeout", "5", "--backoff-base", "1", "--backoff-max", "8", "--max-attempts", "1000",
+         "--batch-size", str(args.batch_size)],
         stdout=deliver_log, stderr=subprocess.STDOUT,
     )
     samples: list[tuple[float, float, float]] = []  # (t, depth, oldest age)
@@ -169,18 +171,23 @@ def main(argv: list[str] | None = None) -> int:
     up = [c[1] * 1000 for c in calls if not args.before <= c[0] < args.before + args.down]
     down = [c[1] * 1000 for c in calls if args.before <= c[0] < args.before + args.down]
     codes = statistics.multimode([c[2] for c in calls])
+    back_up = args.before + args.down
+    # The backlog is gone when /metrics first shows no more than the steady traffic's few seconds' worth.
+    drained = next((t for t, depth, _age in samples if t >= back_up and depth <= args.rate * 2), None)
     result = {
-        "machine": machine(), "rate": args.rate, "before_s": args.before, "down_s": args.down, "after_s": args.after,
+        "machine": machine(), "rate": args.rate, "batch_size": args.batch_size,
+        "before_s": args.before, "down_s": args.down, "after_s": args.after,
         "bookings": len(calls), "result_codes": sorted({c[2] for c in calls}), "most_common_code": codes,
         "p50_ms_up": pct(up, 50), "p99_ms_up": pct(up, 99), "p50_ms_down": pct(down, 50), "p99_ms_down": pct(down, 99),
-        "max_depth": max(s[1] for s in samples), "drained_at_s": drained_at,
+        "max_depth": max(s[1] for s in samples), "outbox_empty_at_end_s": drained_at,
+        "backlog_gone_s_after_recovery": None if drained is None else drained - back_up,
         "receiver_posts": len(ei.state.posts), "receiver_refused": len(ei.state.refused),
         "samples": samples,
     }
     print(f"bookings {len(calls)} ({', '.join(result['result_codes'])}); booking p99 up {result['p99_ms_up']:.1f} ms,"
-          f" down {result['p99_ms_down']:.1f} ms; outbox depth max {result['max_depth']:.0f}, drained at"
-          f" t={drained_at if drained_at is None else round(drained_at)} s; receiver holds {len(ei.state.posts)} posts,"
-          f" refused {len(ei.state.refused)} requests")
+          f" down {result['p99_ms_down']:.1f} ms; outbox depth max {result['max_depth']:.0f}, back to steady at most"
+          f" {result['backlog_gone_s_after_recovery']} s after the receiver came back;"
+          f" receiver holds {len(ei.state.posts)} posts, refused {len(ei.state.refused)} requests")
     write_json(args.json, result)
     store.dispose()
     return 0
