@@ -10,12 +10,13 @@ The mix per call: 40 % GetAvailableTimeslots (one day, one time type), 30 % GetA
 30 % MakeAppointment of a free slot by a new person (each a real booking). Target: the outbox costs
 at most 10 % (p99 and throughput).
 
-    .venv/bin/python bench/ei_outbox.py [--calls 300] [--rounds 6] [--json FILE]
+    .venv/bin/python bench/ei_outbox.py [--db sqlite|postgres] [--calls 300] [--rounds 6] [--json FILE]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import statistics
 import sys
@@ -27,7 +28,19 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE] + [str(HERE)]
 
-from _common import UNIT, actor, envelope, free_slots, machine, person_id, pnr, table, window, write_json  # noqa: E402
+from _common import (  # noqa: E402
+    UNIT,
+    Postgres,
+    actor,
+    envelope,
+    free_slots,
+    machine,
+    person_id,
+    pnr,
+    table,
+    window,
+    write_json,
+)
 
 from riv_scheduling.contract import INTERACTIONS  # noqa: E402
 from riv_scheduling.demo import load_demo  # noqa: E402
@@ -41,9 +54,9 @@ ORDER = "SGMSGMSGMS"  # 40 % search, 30 % GetAppointment, 30 % MakeAppointment
 
 
 class Side:
-    def __init__(self, folder: str, name: str, reporting: bool) -> None:
+    def __init__(self, url: str, name: str, reporting: bool) -> None:
         self.name = name
-        self.store = open_store(f"sqlite:///{folder}/{name}.db")
+        self.store = open_store(url)
         self.store.create_schema()
         load_demo(self.store)
         scheduling = Scheduling(self.store.uow)
@@ -100,10 +113,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--calls", type=int, default=300, help="calls per round")
     parser.add_argument("--rounds", type=int, default=6, help="rounds per side, alternating")
-    parser.add_argument("--json", type=Path, default=HERE / "ei_outbox.json")
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite",
+                        help="SQLite files (default), or a throwaway PostgreSQL server (as bench/http.py starts it)")
+    parser.add_argument("--json", type=Path, default=None, help="default bench/ei_outbox[-postgres].json")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as folder:
-        sides = [Side(folder, "outbox-off", False), Side(folder, "outbox-on", True)]
+    json_path = args.json or HERE / ("ei_outbox.json" if args.db == "sqlite" else "ei_outbox-postgres.json")
+    with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as stack:
+        if args.db == "postgres":
+            pg = stack.enter_context(Postgres())
+            for name in ("off", "on"):
+                pg.createdb(f"ei_{name}")
+            urls = [pg.url_of("ei_off"), pg.url_of("ei_on")]
+        else:
+            urls = [f"sqlite:///{folder}/off.db", f"sqlite:///{folder}/on.db"]
+        sides = [Side(urls[0], "outbox-off", False), Side(urls[1], "outbox-on", True)]
         for side in sides:  # warm up
             for kind in ORDER:
                 side.call(kind)
@@ -116,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         off, on = sides
         depth = outbox.status(on.store).depth
         rows = []
-        result: dict[str, Any] = {"machine": machine(), "calls_per_side": on.calls, "outbox_entries": depth}
+        result: dict[str, Any] = {"machine": machine(), "db": args.db, "calls_per_side": on.calls,
+                                  "outbox_entries": depth}
         for side in sides:
             mix, make = side.latency["mix"], side.latency["MakeAppointment"]
             figures = {
@@ -133,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"outbox entries written with the outbox on: {depth}")
         for side in sides:
             side.store.dispose()
-    write_json(args.json, result)
+    write_json(json_path, result)
     return 0
 
 

@@ -54,7 +54,7 @@ class Booking(UseCase):
                 facility, slot, time_type, person_id, AppointmentStatus.CONFIRMED, now, reason_text, reason_code
             )
             uow.appointments.add(appointment)
-            record_index_change(uow, appointment, slot, now)
+            record_index_change(uow, appointment, slot, now, new=True)
             code, _ = booking_result(appointment)
             uow.audit.append(audit.event(now, AuditAction.MADE, code, appointment_id=appointment.id))
             uow.commit()

@@ -17,17 +17,19 @@ from .ports import UnitOfWork
 
 
 def record_index_change(
-    uow: UnitOfWork, appointment: Appointment, slot: Timeslot, now: datetime, *, touched: bool = True
+    uow: UnitOfWork, appointment: Appointment, slot: Timeslot, now: datetime, *, touched: bool = True,
+    new: bool = False,
 ) -> None:
-    """Record what the appointment's change means for its EI post (nothing when nothing changes)."""
+    """Record what the appointment's change means for its EI post (nothing when nothing changes).
+    `new`: the appointment was created in this unit of work, so it has no post yet (one query less)."""
     index = uow.engagement_index
-    held = index.post(appointment.id)
+    held = None if new else index.post(appointment.id)
     wanted = wanted_post(appointment, slot, index.reporting(appointment.facility_hsa_id), now)
     if held is None and wanted is None:
         return
     found = transactions(held, wanted, now, touched=touched)
     if found or held != wanted:
-        index.record(appointment.id, found, wanted)
+        index.record(appointment.id, found, wanted, new=new)
 
 
 def sweep_passed(uow: UnitOfWork, now: datetime, limit: int = 1000) -> int:

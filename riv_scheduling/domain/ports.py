@@ -191,10 +191,14 @@ class EngagementIndexRepository(Protocol):
         ...
 
     def record(
-        self, appointment_id: uuid.UUID, transactions: Sequence[EngagementTransaction], post: EngagementPost | None
+        self,
+        appointment_id: uuid.UUID,
+        transactions: Sequence[EngagementTransaction],
+        post: EngagementPost | None,
+        new: bool = False,
     ) -> None:
         """Append the transactions to the outbox (in order) and make `post` the appointment's post
-        (None: it has none)."""
+        (None: it has none). `new`: the appointment has no post yet."""
         ...
 
 

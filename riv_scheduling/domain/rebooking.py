@@ -76,7 +76,7 @@ class Rebooking(UseCase):
             original.updated_at = now
             uow.appointments.save(original)
             record_index_change(uow, original, original_slot, now)
-            record_index_change(uow, new, slot, now)
+            record_index_change(uow, new, slot, now, new=True)
             code, _ = booking_result(new)
             uow.audit.append(audit.event(now, AuditAction.REBOOKED, code, new_appointment_id=new.id))
             uow.commit()

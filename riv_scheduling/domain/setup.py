@@ -209,7 +209,7 @@ class ClinicSetup(UseCase):
                 reason_text, reason_code, related_appointment_ids,
             )
             uow.appointments.add(appointment)
-            record_index_change(uow, appointment, slot, now)
+            record_index_change(uow, appointment, slot, now, new=True)
             uow.audit.append(
                 AuditEvent(
                     at=now,

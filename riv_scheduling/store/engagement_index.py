@@ -78,7 +78,11 @@ class EngagementIndexRepo:
         return [self._post(r) for r in self._conn.execute(q)]
 
     def record(
-        self, appointment_id: uuid.UUID, transactions: Sequence[EngagementTransaction], post: EngagementPost | None
+        self,
+        appointment_id: uuid.UUID,
+        transactions: Sequence[EngagementTransaction],
+        post: EngagementPost | None,
+        new: bool = False,
     ) -> None:
         if transactions:
             now = to_db(datetime.now().astimezone())
@@ -99,6 +103,14 @@ class EngagementIndexRepo:
                 ],
             )
         held = ei_post.c.appointment_id == str(appointment_id)
+        if new and post is not None:
+            self._conn.execute(
+                insert(ei_post).values(
+                    appointment_id=str(appointment_id), facility_hsa_id=post.facility_hsa_id,
+                    **key_values(post.key), start_utc=to_db(post.start),
+                )
+            )
+            return
         if post is None:
             self._conn.execute(delete(ei_post).where(held))
             return

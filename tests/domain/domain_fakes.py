@@ -436,9 +436,14 @@ class EngagementIndex(_Repo):
         return found[:limit]
 
     def record(
-        self, appointment_id: uuid.UUID, transactions: Sequence[EngagementTransaction], post: EngagementPost | None
+        self,
+        appointment_id: uuid.UUID,
+        transactions: Sequence[EngagementTransaction],
+        post: EngagementPost | None,
+        new: bool = False,
     ) -> None:
         self._writes("record")
+        assert not (new and appointment_id in self.d.ei_posts), "new, but it has a post"
         self.d.ei_outbox.extend(transactions)
         self.d.ei_posts.pop(appointment_id, None)
         if post is not None:
