@@ -10,7 +10,7 @@ The mix per call: 40 % GetAvailableTimeslots (one day, one time type), 30 % GetA
 30 % MakeAppointment of a free slot by a new person (each a real booking). Target: the outbox costs
 at most 10 % (p99 and throughput).
 
-    .venv/bin/python bench/ei_outbox.py [--db sqlite|postgres] [--calls 300] [--rounds 6] [--json FILE]
+    .venv/bin/python bench/ei_outbox.py [--db sqlite|postgres] [--calls 30] [--rounds 60] [--json FILE]
 """
 
 from __future__ import annotations
@@ -111,8 +111,9 @@ def pct(values: list[float], p: float) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--calls", type=int, default=300, help="calls per round")
-    parser.add_argument("--rounds", type=int, default=6, help="rounds per side, alternating")
+    parser.add_argument("--calls", type=int, default=30, help="calls per round (three cycles of the mix)")
+    parser.add_argument("--rounds", type=int, default=60,
+                        help="rounds per side, alternating (short rounds: both sides see the same machine load)")
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite",
                         help="SQLite files (default), or a throwaway PostgreSQL server (as bench/http.py starts it)")
     parser.add_argument("--json", type=Path, default=None, help="default bench/ei_outbox[-postgres].json")

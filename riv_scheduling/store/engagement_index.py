@@ -77,6 +77,27 @@ class EngagementIndexRepo:
         q = select(ei_post).where(ei_post.c.start_utc <= to_db(now)).order_by(ei_post.c.start_utc).limit(limit)
         return [self._post(r) for r in self._conn.execute(q)]
 
+    @staticmethod
+    def _outbox_row(t: EngagementTransaction) -> dict[str, Any]:
+        now = to_db(datetime.now().astimezone())
+        return {
+            "appointment_id": str(t.appointment_id),
+            "delete_flag": t.delete_flag,
+            **key_values(t.key),
+            "most_recent_content_utc": to_db(t.most_recent_content) if t.most_recent_content else None,
+            "created_utc": now,
+            "attempts": 0,
+            "next_attempt_utc": now,
+            "parked": False,
+        }
+
+    @staticmethod
+    def _post_row(appointment_id: uuid.UUID, post: EngagementPost) -> dict[str, Any]:
+        return {
+            "appointment_id": str(appointment_id), "facility_hsa_id": post.facility_hsa_id,
+            **key_values(post.key), "start_utc": to_db(post.start),
+        }
+
     def record(
         self,
         appointment_id: uuid.UUID,
@@ -84,32 +105,17 @@ class EngagementIndexRepo:
         post: EngagementPost | None,
         new: bool = False,
     ) -> None:
-        if transactions:
-            now = to_db(datetime.now().astimezone())
-            self._conn.execute(
-                insert(ei_outbox),
-                [
-                    {
-                        "appointment_id": str(t.appointment_id),
-                        "delete_flag": t.delete_flag,
-                        **key_values(t.key),
-                        "most_recent_content_utc": to_db(t.most_recent_content) if t.most_recent_content else None,
-                        "created_utc": now,
-                        "attempts": 0,
-                        "next_attempt_utc": now,
-                        "parked": False,
-                    }
-                    for t in transactions
-                ],
-            )
+        rows = [self._outbox_row(t) for t in transactions]
+        if new and post is not None and rows and self._conn.dialect.name == "postgresql":
+            # One round trip for both: WITH recorded AS (INSERT INTO ei_outbox ...) INSERT INTO ei_post ...
+            recorded = insert(ei_outbox).values(rows).cte("recorded")
+            self._conn.execute(insert(ei_post).values(self._post_row(appointment_id, post)).add_cte(recorded))
+            return
+        if rows:
+            self._conn.execute(insert(ei_outbox), rows)
         held = ei_post.c.appointment_id == str(appointment_id)
         if new and post is not None:
-            self._conn.execute(
-                insert(ei_post).values(
-                    appointment_id=str(appointment_id), facility_hsa_id=post.facility_hsa_id,
-                    **key_values(post.key), start_utc=to_db(post.start),
-                )
-            )
+            self._conn.execute(insert(ei_post).values(self._post_row(appointment_id, post)))
             return
         if post is None:
             self._conn.execute(delete(ei_post).where(held))
