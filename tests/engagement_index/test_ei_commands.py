@@ -9,8 +9,14 @@ import pytest
 from ei_clinic import EIClinic
 from ei_receiver import Receiver
 
-from riv_scheduling.cli import main
+from riv_scheduling.cli import build_parser
 
+
+def main(argv: list[str]) -> int:
+    """The command as `riv-scheduling` runs it, without `cli.main`'s logging set-up (which would
+    replace the handlers of this test process, the suite's log guard among them)."""
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
 
 def test_deliver_once_park_list_retry_and_deliver(
     receiver: Receiver, tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -13,7 +13,7 @@ import pytest
 from store_pg import BACKENDS, database_url
 from store_world import person_no
 
-from riv_scheduling.cli import main
+from riv_scheduling.cli import build_parser
 from riv_scheduling.domain import (
     PERSONNUMMER_OID,
     STOCKHOLM,
@@ -43,6 +43,13 @@ PERSONS = [PersonId(PERSONNUMMER_OID, "191212121212"), *(person_no(n) for n in r
 def actor(p: PersonId) -> Actor:
     return Actor(p.root, p.extension, "116154003")
 
+
+
+def main(argv: list[str]) -> int:
+    """The command as `riv-scheduling` runs it, without `cli.main`'s logging set-up (which would
+    replace the handlers of this test process, the suite's log guard among them)."""
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
 
 @pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
