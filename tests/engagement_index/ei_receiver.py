@@ -175,10 +175,14 @@ class Receiver:
         start_response("200 OK", [("Content-Type", "text/xml; charset=utf-8")])
         return [_ok()]
 
-    def start(self) -> str:
+    def start(self, tls: Any = None) -> str:
+        """Serve on a free loopback port; `tls`: an ssl.SSLContext (server side) for https."""
         self._server = make_server("127.0.0.1", 0, self, server_class=_Threading, handler_class=_Quiet)
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return f"http://127.0.0.1:{self._server.server_port}/vp/itintegration/engagementindex/Update/1/rivtabp21"
+        scheme = "https" if tls is not None else "http"
+        return f"{scheme}://127.0.0.1:{self._server.server_port}/vp/itintegration/engagementindex/Update/1/rivtabp21"
 
     def stop(self) -> None:
         if self._server is not None:
