@@ -17,6 +17,7 @@ from riv_scheduling.domain.engagement_index import (
     IndexReporting,
 )
 
+from .config_cache import ConfigReads
 from .repositories import from_db, to_db
 from .tables import ei_outbox, ei_post, ei_reporting_unit
 
@@ -39,10 +40,14 @@ def key_of(row: Row[Any]) -> EngagementKey:
 
 
 class EngagementIndexRepo:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, config: ConfigReads) -> None:
         self._conn = conn
+        self._config = config  # which units report is configuration: cached (config_cache.py)
 
     def reporting(self, facility_hsa_id: str) -> IndexReporting | None:
+        return self._config.read(("ei_reporting", facility_hsa_id), lambda: self._reporting(facility_hsa_id))
+
+    def _reporting(self, facility_hsa_id: str) -> IndexReporting | None:
         row = self._conn.execute(
             select(ei_reporting_unit.c.source_system, ei_reporting_unit.c.data_controller).where(
                 ei_reporting_unit.c.facility_hsa_id == facility_hsa_id
@@ -51,6 +56,7 @@ class EngagementIndexRepo:
         return IndexReporting(row.source_system, row.data_controller) if row is not None else None
 
     def set_reporting(self, facility_hsa_id: str, reporting: IndexReporting | None) -> None:
+        self._config.changed()
         self._conn.execute(delete(ei_reporting_unit).where(ei_reporting_unit.c.facility_hsa_id == facility_hsa_id))
         if reporting is not None:
             self._conn.execute(

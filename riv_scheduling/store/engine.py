@@ -113,7 +113,7 @@ class SqlUnitOfWork:
         self.healthcare_services = HealthcareServiceRepo(conn, config)
         self.assignments = AssignmentRepo(conn)
         self.audit = AuditRepo(conn)
-        self.engagement_index = EngagementIndexRepo(conn)
+        self.engagement_index = EngagementIndexRepo(conn, config)
         return self
 
     def lock_person(self, person_id: PersonId) -> None:

@@ -323,6 +323,7 @@ CONFIG_TABLES = (
     "time_type_service",
     "practitioner",
     "facility_practitioner",
+    "ei_reporting_unit",  # migration 0005
 )
 CONFIG_VERSION_POSTGRESQL = (
     "INSERT INTO config_version (id, version) VALUES (1, 0)",

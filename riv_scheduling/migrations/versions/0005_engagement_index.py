@@ -27,6 +27,24 @@ _KEY = (
 )
 
 
+# ei_reporting_unit is configuration: its changes raise config_version as 0003's tables' do, so
+# workers may cache which units report (store/config_cache.py). Frozen here; tables.py builds the same.
+CONFIG_TRIGGERS = {
+    "postgresql": (
+        "CREATE TRIGGER ei_reporting_unit_bumps_config_version"
+        " AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ei_reporting_unit"
+        " FOR EACH STATEMENT EXECUTE FUNCTION config_version_bump()",
+    ),
+    "sqlite": tuple(
+        f"""CREATE TRIGGER ei_reporting_unit_{op_.lower()}_bumps_config_version AFTER {op_} ON ei_reporting_unit
+BEGIN UPDATE config_version
+    SET version = MAX(version + 1, CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)) WHERE id = 1;
+END"""
+        for op_ in ("INSERT", "UPDATE", "DELETE")
+    ),
+}
+
+
 def _key() -> list[sa.Column[str]]:
     return [sa.Column(name, sa.String(length=length), nullable=False) for name, length in _KEY]
 
@@ -43,6 +61,8 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("facility_hsa_id", name=op.f("pk_ei_reporting_unit")),
     )
+    for statement in CONFIG_TRIGGERS.get(op.get_bind().dialect.name, ()):
+        op.execute(statement)
     op.create_table(
         "ei_post",
         sa.Column("appointment_id", sa.String(length=36), nullable=False),
@@ -83,4 +103,4 @@ def downgrade() -> None:
     op.drop_index("ix_ei_post_facility", table_name="ei_post")
     op.drop_index("ix_ei_post_start", table_name="ei_post")
     op.drop_table("ei_post")
-    op.drop_table("ei_reporting_unit")
+    op.drop_table("ei_reporting_unit")  # and its triggers
