@@ -112,11 +112,6 @@ class EngagementIndexRepo:
         new: bool = False,
     ) -> None:
         rows = [self._outbox_row(t) for t in transactions]
-        if new and post is not None and rows and self._conn.dialect.name == "postgresql":
-            # One round trip for both: WITH recorded AS (INSERT INTO ei_outbox ...) INSERT INTO ei_post ...
-            recorded = insert(ei_outbox).values(rows).cte("recorded")
-            self._conn.execute(insert(ei_post).values(self._post_row(appointment_id, post)).add_cte(recorded))
-            return
         if rows:
             self._conn.execute(insert(ei_outbox), rows)
         held = ei_post.c.appointment_id == str(appointment_id)
