@@ -130,8 +130,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # Both contract generations from one booking book: 2.0 (soap) and riv.crm.scheduling 1.1 (crm_soap).
     producer = Producer(Scheduling(store.uow), max_body=args.max_body, access=access, adapters=[crm_endpoints],
                         deadline=args.deadline, search_limits=_search_limits(args))
+    from riv_scheduling.metrics import instrument
+
     try:
-        server = make_server(wrap(producer), args.host, args.port, ssl_context=context,
+        server = make_server(wrap(instrument(producer, store)), args.host, args.port, ssl_context=context,
                              limits=_limits(args, args.threads or 4), render_fault=producer.render_fault)
     except OSError as exc:
         store.dispose()
@@ -192,8 +194,11 @@ def _serve_workers(args: argparse.Namespace, access: Any, wrap: Any) -> int:
         return 2
     from riv_scheduling.contract import INTERACTIONS
     from riv_scheduling.demo import load_demo
+    from riv_scheduling.metrics import instrument, prepare_multiprocess, worker_exit
     from riv_scheduling.server import waitress_worker
     from riv_scheduling.soap.app import Producer
+
+    prepare_multiprocess()  # /metrics sums the workers' metrics (prometheus_client multi-process mode)
     from riv_scheduling.wsgi import create_app, settle_memory
 
     _mode_warning(args, access)
@@ -239,6 +244,7 @@ def _serve_workers(args: argparse.Namespace, access: Any, wrap: Any) -> int:
                 "loglevel": args.log_level.lower(),
                 "when_ready": when_ready,
                 "post_worker_init": post_worker_init,
+                "child_exit": lambda _server, worker: worker_exit(worker.pid),
                 "proc_name": "riv-scheduling",
                 "control_socket_disable": True,  # gunicorn >= 25: no shared ~/.gunicorn/gunicorn.ctl
             }
@@ -249,9 +255,10 @@ def _serve_workers(args: argparse.Namespace, access: Any, wrap: Any) -> int:
         def load(self) -> Any:
             # One pooled connection per thread at least: above the pool size (5), connections would be
             # opened and closed again for every request (a new PostgreSQL backend process each time).
-            return create_app(args.db, max_body=args.max_body, access=access, deadline=args.deadline,
-                              search_limits=_search_limits(args),
-                              engine_options={**_pool_options(args.db, threads), **_deadline_options(args)})
+            producer = create_app(args.db, max_body=args.max_body, access=access, deadline=args.deadline,
+                                  search_limits=_search_limits(args),
+                                  engine_options={**_pool_options(args.db, threads), **_deadline_options(args)})
+            return instrument(producer, producer.store)  # type: ignore[attr-defined]
 
     try:
         Workers().run()
@@ -368,6 +375,8 @@ def build_parser() -> argparse.ArgumentParser:
     __import__("riv_scheduling.conformance.commands", fromlist=["register"]).register(sub)  # conformance, validate
     __import__("riv_scheduling.client.commands", fromlist=["register"]).register(sub)  # first-free
     __import__("riv_scheduling.admin.commands", fromlist=["register"]).register(sub)  # admin, admin-user
+    __import__("riv_scheduling.engagement_index.commands", fromlist=["register"]).register(sub)  # deliver, outbox
+    __import__("riv_scheduling.store.stats_command", fromlist=["register"]).register(sub)  # stats
     return parser
 
 

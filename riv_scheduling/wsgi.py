@@ -123,19 +123,25 @@ class LazyApplication:
 
     def __init__(self) -> None:
         self._producer: Any = None
+        self._app: Any = None  # the producer behind the trusted-proxy and /metrics middlewares
         self._lock = threading.Lock()
 
     def load(self) -> Any:
         if self._producer is None:
             with self._lock:
                 if self._producer is None:
-                    self._producer = wrap_from_env(create_app(**options_from_env()))
+                    from riv_scheduling.metrics import instrument
+
+                    producer = create_app(**options_from_env())
+                    self._app = wrap_from_env(instrument(producer, producer.store))  # type: ignore[attr-defined]
+                    self._producer = producer
                     settle_memory()
         return self._producer
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        producer = self._producer or self.load()
-        return producer(environ, start_response)
+        if self._app is None:
+            self.load()
+        return self._app(environ, start_response)
 
 
 application = LazyApplication()

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from riv_scheduling.domain import Timeslot, UnitOfWork, local_date, stockholm_now
 from riv_scheduling.domain.clock import start_of_day
+from riv_scheduling.domain.index_updates import reindex_unit
 from riv_scheduling.store import Store
 
 from .config import ClinicConfig, UnitConfig, load_config
@@ -44,6 +45,7 @@ class Summary:
     timeslots_added: int = 0
     timeslots_updated: int = 0
     timeslots_removed: int = 0
+    engagement_index_units_changed: int = 0
 
     @property
     def changed(self) -> bool:
@@ -76,6 +78,13 @@ def apply_to(uow: UnitOfWork, config: ClinicConfig, today: date) -> Summary:
     """Apply a parsed configuration inside an entered, writing unit of work (no commit)."""
     summary = Summary()
     units, canonical = _apply_definitions(uow, config, summary)
+    # Which units report to the engagement index is the whole file's business (its
+    # [engagement_index] section), so only a load applies it, not the admin tool's partial edits.
+    for _unit, hsa_id in units:
+        reporting = config.reporting_of(hsa_id)
+        if uow.engagement_index.reporting(hsa_id) != reporting:
+            reindex_unit(uow, hsa_id, reporting, stockholm_now())
+            summary.engagement_index_units_changed += 1
     for unit, hsa_id in units:
         _sync_timeslots(uow, config, unit, hsa_id, canonical, today, summary)
     return summary

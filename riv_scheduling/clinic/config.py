@@ -36,6 +36,7 @@ from riv_scheduling.domain import (
     Timeslot,
     TimeType,
 )
+from riv_scheduling.domain.engagement_index import IndexReporting
 
 # Slot ids are uuid5 of this namespace and "unit|practitioners|time type|start", so generating the
 # same opening hours again gives the same ids (the demo data set has always used this namespace).
@@ -131,6 +132,11 @@ class ClinicConfig:
     time_types: Mapping[str, TimeType] = field(default_factory=dict)
     units: tuple[UnitConfig, ...] = ()
     opening_hours: tuple[OpeningHours, ...] = ()
+    # [engagement_index]: lower-case unit HSA-id -> how the unit reports to EI (absent: it does not).
+    index_reporting: Mapping[str, IndexReporting] = field(default_factory=dict)
+
+    def reporting_of(self, unit_hsa_id: str) -> IndexReporting | None:
+        return self.index_reporting.get(unit_hsa_id.lower())
 
     def unit_practitioners(self, unit: UnitConfig) -> tuple[str, ...]:
         """The unit's own list, then those of its opening hours, without repeats."""
@@ -496,7 +502,37 @@ def _opening_hours(
     return hours
 
 
-_TOP_LEVEL = ("care_service", "practitioner", "time_type", "unit", "opening_hours")
+_TOP_LEVEL = ("care_service", "practitioner", "time_type", "unit", "opening_hours", "engagement_index")
+_EI_ID_MAX = 64  # the national EI refuses longer sourceSystem and dataController values (EI004)
+
+
+def _ei_id(t: _Table, key: str) -> str:
+    """An HSA-id or organisation number as EI keys it: byte-exact, so no surrounding whitespace."""
+    value: str = t.str(key, required=True)
+    if value != value.strip() or len(value) > _EI_ID_MAX:
+        raise ConfigError(f"{t.where}.{key}: no leading or trailing spaces, at most {_EI_ID_MAX} characters")
+    return value
+
+
+def _engagement_index(t: _Table | None, units: Mapping[str, UnitConfig]) -> dict[str, IndexReporting]:
+    """[engagement_index] source_system and [[engagement_index.care_provider]] data_controller, units."""
+    if t is None:
+        return {}
+    source_system = _ei_id(t, "source_system")
+    reporting: dict[str, IndexReporting] = {}
+    for provider in t.tables("care_provider"):
+        controller = _ei_id(provider, "data_controller")
+        provider.str("name")  # a label for the reader
+        for unit_id in provider.strings("units"):
+            key = unit_id.strip().lower()
+            if key not in units:
+                raise ConfigError(f"{provider.where}.units: {unit_id!r} is not a [[unit]] of the file")
+            if key in reporting:
+                raise ConfigError(f"{provider.where}.units: unit {unit_id} reports under two care providers")
+            reporting[key] = IndexReporting(source_system, controller)
+        provider.done()
+    t.done()
+    return reporting
 
 
 def _group_units(groups: list[_Table], units: dict[str, UnitConfig]) -> None:
@@ -555,6 +591,7 @@ def parse_config(data: Mapping[str, Any], source: str = "config") -> ClinicConfi
                     f"unit {unit.facility.hsa_id}: related unit {related!r} is not a [[unit]] of the file"
                 )
     hours = tuple(_opening_hours(t, units, time_types, practitioners) for t in root.tables("opening_hours"))
+    index_reporting = _engagement_index(root.table("engagement_index"), units)
     root.done()
     config = ClinicConfig(
         services=tuple(services.values()),
@@ -562,6 +599,7 @@ def parse_config(data: Mapping[str, Any], source: str = "config") -> ClinicConfi
         time_types=time_types,
         units=tuple(units.values()),
         opening_hours=hours,
+        index_reporting=index_reporting,
     )
     _check_slot_ids(config)
     return config

@@ -8,6 +8,7 @@ import uuid
 from .appointments import booking_result, new_appointment, reserve
 from .audit import AuditAction
 from .audit_trail import AuditRecord
+from .index_updates import record_index_change
 from .invitations import answered_invitation, invitation_to_book
 from .lookup import target_slot
 from .model import Actor, Appointment, AppointmentStatus, Code, OpenInvitation, PersonId
@@ -67,6 +68,7 @@ class Booking(UseCase):
             if invitation is not None:
                 invitation.appointment_id = appointment.id
                 uow.invitations.save(invitation)
+            record_index_change(uow, appointment, slot, now, new=True)
             code, _ = booking_result(appointment)
             uow.audit.append(audit.event(now, AuditAction.MADE, code, appointment_id=appointment.id))
             uow.commit()

@@ -7,6 +7,7 @@ import uuid
 
 from .audit import AuditAction
 from .audit_trail import AuditRecord
+from .index_updates import record_index_change
 from .lookup import existing_appointment
 from .model import Actor, Appointment, AppointmentState, Code, PersonId, Process
 from .policy import Change, check_reason
@@ -43,6 +44,7 @@ class Cancellation(UseCase):
             appointment.cancel_reason_code = reason_code
             appointment.updated_at = now
             uow.appointments.save(appointment)
+            record_index_change(uow, appointment, slot, now)
             uow.audit.append(audit.event(now, AuditAction.CANCELLED, ResultCode.OK, timeslot_id=slot.id))
             uow.commit()
         log.info("appointment %s cancelled at %s by %r", appointment.id, facility.hsa_id, actor)

@@ -7,6 +7,7 @@ import uuid
 
 from .audit import AuditAction
 from .audit_trail import AuditRecord
+from .index_updates import record_index_change
 from .lookup import owned
 from .model import Actor, Appointment, AppointmentStatus, PersonId
 from .policy import Change
@@ -43,6 +44,7 @@ class Confirmation(UseCase):
             appointment.status = AppointmentStatus.CONFIRMED
             appointment.updated_at = now
             uow.appointments.save(appointment)
+            record_index_change(uow, appointment, slot, now)
             uow.audit.append(audit.event(now, AuditAction.CONFIRMED, ResultCode.OK, timeslot_id=slot.id))
             uow.commit()
         log.info("appointment %s confirmed at %s by %r", appointment.id, facility.hsa_id, actor)

@@ -7,12 +7,13 @@ are the canonical id as returned by `FacilityRepository.get`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol
 
 from .audit import AuditEvent
+from .engagement_index import EngagementPost, EngagementTransaction, IndexReporting
 from .model import (
     Appointment,
     Assignment,
@@ -183,6 +184,37 @@ class AuditRepository(Protocol):
         ...
 
 
+class EngagementIndexRepository(Protocol):
+    """Engagemangsindex (domain/engagement_index.py): which units report, the post each appointment
+    has there, and the outbox the deliverer sends from. `record` writes in this unit of work's
+    transaction, so the transactions are committed with the change that implies them, or not at all."""
+
+    def reporting(self, facility_hsa_id: str) -> IndexReporting | None:
+        """How the unit reports to EI; None when it does not."""
+        ...
+
+    def set_reporting(self, facility_hsa_id: str, reporting: IndexReporting | None) -> None: ...
+    def post(self, appointment_id: uuid.UUID) -> EngagementPost | None: ...
+    def posts_of(self, facility_hsa_id: str) -> list[EngagementPost]:
+        """The unit's posts, ordered by start."""
+        ...
+
+    def passed(self, now: datetime, limit: int) -> list[EngagementPost]:
+        """Posts whose start is at or before `now` (oldest first, at most `limit`)."""
+        ...
+
+    def record(
+        self,
+        appointment_id: uuid.UUID,
+        transactions: Sequence[EngagementTransaction],
+        post: EngagementPost | None,
+        new: bool = False,
+    ) -> None:
+        """Append the transactions to the outbox (in order) and make `post` the appointment's post
+        (None: it has none). `new`: the appointment has no post yet."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Use as `with uow:`.
 
@@ -210,6 +242,8 @@ class UnitOfWork(Protocol):
     def invitations(self) -> OpenInvitationRepository: ...
     @property
     def audit(self) -> AuditRepository: ...
+    @property
+    def engagement_index(self) -> EngagementIndexRepository: ...
 
     def writing(self) -> UnitOfWork: ...
     def lock_person(self, person_id: PersonId) -> None:
@@ -232,6 +266,7 @@ __all__ = [
     "AppointmentRepository",
     "AuditRepository",
     "AssignmentRepository",
+    "EngagementIndexRepository",
     "FacilityRepository",
     "HealthcareServiceRepository",
     "PractitionerRepository",

@@ -8,6 +8,7 @@ import uuid
 from .appointments import booking_result, replacement, reserve
 from .audit import AuditAction
 from .audit_trail import AuditRecord
+from .index_updates import record_index_change
 from .lookup import existing_appointment
 from .model import Actor, Appointment, AppointmentState, Code, PersonId
 from .policy import Change, Flow
@@ -86,6 +87,8 @@ class Rebooking(UseCase):
             original.replaced_by = new.id
             original.updated_at = now
             uow.appointments.save(original)
+            record_index_change(uow, original, original_slot, now)
+            record_index_change(uow, new, slot, now, new=True)
             code, _ = booking_result(new)
             uow.audit.append(audit.event(now, AuditAction.REBOOKED, code, moved, new_appointment_id=new.id))
             uow.commit()

@@ -13,6 +13,7 @@ from datetime import date
 from .appointments import new_appointment, reserve
 from .audit import AuditAction, AuditEvent
 from .clock import to_stockholm
+from .index_updates import record_index_change
 from .lookup import find_facility
 from .model import (
     Appointment,
@@ -237,6 +238,7 @@ class ClinicSetup(UseCase):
                 reason_text, reason_code, related_appointment_ids,
             )
             uow.appointments.add(appointment)
+            record_index_change(uow, appointment, slot, now, new=True)
             uow.audit.append(
                 AuditEvent(
                     at=now,

@@ -32,6 +32,7 @@ from riv_scheduling.domain import PersonId
 
 from . import schema
 from .config_cache import ConfigCache, ConfigReads
+from .engagement_index import EngagementIndexRepo
 from .repositories import (
     AppointmentRepo,
     AssignmentRepo,
@@ -71,6 +72,7 @@ class SqlUnitOfWork:
     assignments: AssignmentRepo
     invitations: OpenInvitationRepo
     audit: AuditRepo
+    engagement_index: EngagementIndexRepo
 
     def __init__(self, store: Store) -> None:
         self._store = store
@@ -114,6 +116,7 @@ class SqlUnitOfWork:
         self.assignments = AssignmentRepo(conn)
         self.invitations = OpenInvitationRepo(conn)
         self.audit = AuditRepo(conn)
+        self.engagement_index = EngagementIndexRepo(conn, config)
         return self
 
     def lock_person(self, person_id: PersonId) -> None:

@@ -124,7 +124,7 @@ assignment = Table(
     ForeignKeyConstraint(["facility_hsa_id", "time_type_code"], ["time_type.facility_hsa_id", "time_type.code"]),
 )
 
-# An open invitation (riv_scheduling.domain.model.OpenInvitation, migration 0005_crm_invitation).
+# An open invitation (riv_scheduling.domain.model.OpenInvitation, migration 0005).
 open_invitation = Table(
     "open_invitation",
     metadata,
@@ -269,6 +269,57 @@ for _statement in APPEND_ONLY_SQLITE:
     event.listen(audit_event, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
 
 
+# Engagemangsindex (riv_scheduling.domain.engagement_index; migration 0005). Which units report and how
+# (from the clinic file), the post each appointment has in EI (the key exactly as sent, so a delete
+# repeats it byte for byte), and the outbox the deliverer sends from, in `id` order per appointment.
+ei_reporting_unit = Table(
+    "ei_reporting_unit",
+    metadata,
+    Column("facility_hsa_id", HSA, ForeignKey("healthcare_facility.hsa_id"), primary_key=True),
+    Column("source_system", HSA, nullable=False),
+    Column("data_controller", HSA, nullable=False),
+)
+
+_EI_KEY = (
+    ("registered_resident_identification", 32),
+    ("logical_address", 64),
+    ("business_object_instance_identifier", 128),
+    ("source_system", 64),
+    ("data_controller", 64),
+)
+
+ei_post = Table(
+    "ei_post",
+    metadata,
+    Column("appointment_id", UUID36, primary_key=True),
+    Column("facility_hsa_id", HSA, nullable=False),
+    *(Column(name, String(length), nullable=False) for name, length in _EI_KEY),
+    Column("start_utc", DateTime, nullable=False),
+    Index("ix_ei_post_start", "start_utc"),
+    Index("ix_ei_post_facility", "facility_hsa_id"),
+)
+
+ei_outbox = Table(
+    "ei_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),  # order of recording
+    Column("appointment_id", UUID36, nullable=False),
+    Column("delete_flag", Boolean, nullable=False),
+    *(Column(name, String(length), nullable=False) for name, length in _EI_KEY),
+    Column("most_recent_content_utc", DateTime),  # NULL exactly for a delete
+    Column("created_utc", DateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_utc", DateTime, nullable=False),
+    Column("claim_token", String(36)),  # the deliverer sending it, until claimed_until
+    Column("claimed_until_utc", DateTime),
+    Column("parked", Boolean, nullable=False, default=False),
+    Column("last_error", Text),
+    CheckConstraint("delete_flag = (most_recent_content_utc IS NULL)", name="delete_has_no_content"),
+    Index("ix_ei_outbox_appointment", "appointment_id", "id"),
+    Index("ix_ei_outbox_due", "parked", "next_attempt_utc"),
+)
+
+
 # The configuration's version: one row, raised by triggers in the transaction of any change to
 # the configuration tables, so every worker knows when what it cached is out of date
 # (store/config_cache.py). A new value is at least the time in microseconds, so it never repeats
@@ -288,6 +339,7 @@ CONFIG_TABLES = (
     "time_type_service",
     "practitioner",
     "facility_practitioner",
+    "ei_reporting_unit",  # migration 0005
 )
 CONFIG_VERSION_POSTGRESQL = (
     "INSERT INTO config_version (id, version) VALUES (1, 0)",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import TracebackType
@@ -31,6 +31,7 @@ from riv_scheduling.domain import (
     to_stockholm,
     to_utc,
 )
+from riv_scheduling.domain.engagement_index import EngagementPost, EngagementTransaction, IndexReporting
 from riv_scheduling.store.engine import ReadingUnitOfWorkWrites
 
 
@@ -46,6 +47,9 @@ class Data:
     assignments: dict[tuple[str, str, str, str], Assignment] = field(default_factory=dict)
     invitations: dict[uuid.UUID, OpenInvitation] = field(default_factory=dict)
     audit: list[AuditEvent] = field(default_factory=list)
+    ei_reporting: dict[str, IndexReporting] = field(default_factory=dict)  # by canonical unit id
+    ei_posts: dict[uuid.UUID, EngagementPost] = field(default_factory=dict)
+    ei_outbox: list[EngagementTransaction] = field(default_factory=list)
 
 
 class FakeDatabase:
@@ -434,6 +438,43 @@ class Audit(_Repo):
         return self._in_time_order(e for e in self.d.audit if e.person_id == person_id)
 
 
+class EngagementIndex(_Repo):
+    def reporting(self, facility_hsa_id: str) -> IndexReporting | None:
+        return self.d.ei_reporting.get(facility_hsa_id)
+
+    def set_reporting(self, facility_hsa_id: str, reporting: IndexReporting | None) -> None:
+        self._writes("set_reporting")
+        self.d.ei_reporting.pop(facility_hsa_id, None)
+        if reporting is not None:
+            self.d.ei_reporting[facility_hsa_id] = reporting
+
+    def post(self, appointment_id: uuid.UUID) -> EngagementPost | None:
+        post = self.d.ei_posts.get(appointment_id)
+        return replace(post, start=to_stockholm(post.start)) if post is not None else None
+
+    def posts_of(self, facility_hsa_id: str) -> list[EngagementPost]:
+        found = [p for p in self.d.ei_posts.values() if p.facility_hsa_id == facility_hsa_id]
+        return sorted(found, key=lambda p: to_utc(p.start))
+
+    def passed(self, now: datetime, limit: int) -> list[EngagementPost]:
+        found = sorted((p for p in self.d.ei_posts.values() if to_utc(p.start) <= to_utc(now)), key=lambda p: p.start)
+        return found[:limit]
+
+    def record(
+        self,
+        appointment_id: uuid.UUID,
+        transactions: Sequence[EngagementTransaction],
+        post: EngagementPost | None,
+        new: bool = False,
+    ) -> None:
+        self._writes("record")
+        assert not (new and appointment_id in self.d.ei_posts), "new, but it has a post"
+        self.d.ei_outbox.extend(transactions)
+        self.d.ei_posts.pop(appointment_id, None)
+        if post is not None:
+            self.d.ei_posts[appointment_id] = post
+
+
 class FakeUnitOfWork:
     def __init__(self, db: FakeDatabase) -> None:
         self._db = db
@@ -455,6 +496,7 @@ class FakeUnitOfWork:
         self.assignments = Assignments(self._data, self)
         self.invitations = Invitations(self._data, self)
         self.audit = Audit(self._data, self)
+        self.engagement_index = EngagementIndex(self._data, self)
         self.locked: list[PersonId] = []
         return self
 

@@ -841,3 +841,57 @@ def test_a_reading_unit_of_work_refuses_every_write(clinic: Backend, write: str)
                                      uow.timeslots.list_from(NORR, at(0, 0), ["LAKARBESOK"]),
                                      uow.appointments.list_active(NORR, TOLVAN), uow.audit.for_person(TOLVAN)))
     assert after == before
+
+
+# -- EngagementIndexRepository ------------------------------------------------------------------
+
+def _ei_key(appointment_id: uuid.UUID, controller: str = "SE232100-0016") -> Any:
+    from riv_scheduling.domain.engagement_index import EngagementKey
+
+    return EngagementKey(TOLVAN.extension, NORR, str(appointment_id), "SE2321000016-84GX", controller)
+
+
+def test_engagement_index_reporting_is_set_replaced_and_removed(clinic: Backend) -> None:
+    from riv_scheduling.domain.engagement_index import IndexReporting
+
+    assert clinic.read(lambda u: u.engagement_index.reporting(NORR)) is None
+    clinic.write(lambda u: u.engagement_index.set_reporting(NORR, IndexReporting("S1", "D1")))
+    clinic.write(lambda u: u.engagement_index.set_reporting(NORR, IndexReporting("S2", "D2")))
+    assert clinic.read(lambda u: u.engagement_index.reporting(NORR)) == IndexReporting("S2", "D2")
+    assert clinic.read(lambda u: u.engagement_index.reporting(SODER)) is None
+    clinic.write(lambda u: u.engagement_index.set_reporting(NORR, None))
+    assert clinic.read(lambda u: u.engagement_index.reporting(NORR)) is None
+
+
+def test_engagement_index_posts_are_recorded_read_back_in_swedish_time_and_removed(clinic: Backend) -> None:
+    from riv_scheduling.domain.engagement_index import EngagementPost, EngagementTransaction
+
+    first, second = uuid.uuid4(), uuid.uuid4()
+    early = EngagementPost(first, NORR, _ei_key(first), at(1, 9).astimezone(UTC))
+    late = EngagementPost(second, NORR, _ei_key(second), at(2, 9))
+    add = EngagementTransaction(first, early.key, False, at(0, 8))
+    clinic.write(lambda u: u.engagement_index.record(first, [add], early))
+    clinic.write(lambda u: u.engagement_index.record(second, [], late))
+    post = clinic.read(lambda u: u.engagement_index.post(first))
+    assert post == dataclasses.replace(early, start=at(1, 9)) and post.start.tzinfo == STOCKHOLM
+    assert [p.appointment_id for p in clinic.read(lambda u: u.engagement_index.posts_of(NORR))] == [first, second]
+    assert clinic.read(lambda u: u.engagement_index.posts_of(SODER)) == []
+    assert [p.appointment_id for p in clinic.read(lambda u: u.engagement_index.passed(at(1, 9), 10))] == [first]
+    assert clinic.read(lambda u: u.engagement_index.passed(at(3, 0), 1))[0].appointment_id == first
+    rekeyed = dataclasses.replace(late, key=_ei_key(second, "SE1"))
+    clinic.write(lambda u: u.engagement_index.record(second, [], rekeyed))
+    assert clinic.read(lambda u: u.engagement_index.post(second)).key == rekeyed.key
+    clinic.write(lambda u: u.engagement_index.record(first, [], None))
+    assert clinic.read(lambda u: u.engagement_index.post(first)) is None
+
+
+def test_engagement_index_record_is_part_of_the_unit_of_work(clinic: Backend) -> None:
+    from riv_scheduling.domain.engagement_index import EngagementPost
+
+    appointment_id = uuid.uuid4()
+    post = EngagementPost(appointment_id, NORR, _ei_key(appointment_id), at(1, 9))
+    with clinic.uow().writing() as uow:
+        uow.engagement_index.record(appointment_id, [], post)  # no commit
+    assert clinic.read(lambda u: u.engagement_index.post(appointment_id)) is None
+    with pytest.raises(ReadingUnitOfWorkWrites), clinic.uow() as uow:
+        uow.engagement_index.record(appointment_id, [], post)

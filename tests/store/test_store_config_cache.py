@@ -94,6 +94,8 @@ def test_an_sql_change_to_each_configuration_table_raises_the_version(store: Sto
         "time_type_service": "DELETE FROM time_type_service",
         "practitioner": "UPDATE practitioner SET title = 'Distriktsläkare'",
         "facility_practitioner": "DELETE FROM facility_practitioner",
+        "ei_reporting_unit": "INSERT INTO ei_reporting_unit (facility_hsa_id, source_system, data_controller) "
+        f"VALUES ('{NORR}', 'SE2321000016-84GX', 'SE232100-0016')",
     }
     assert set(changes) == set(CONFIG_TABLES)
     if table == "time_type_service":  # give it a row to delete

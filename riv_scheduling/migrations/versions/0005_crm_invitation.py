@@ -4,7 +4,7 @@ An open invitation (TKB crm:scheduling 1.1 §3.6) has an id the citizen books it
 and, once booked, the appointment it became. The right to book its protected time type is an
 `assignment` row made with it.
 
-Revision ID: 0005_crm_invitation
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-03
 """
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_crm_invitation"
+revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
