@@ -140,6 +140,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"riv-scheduling serve: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
               file=sys.stderr)
         return 2
+    from riv_scheduling.wsgi import settle_memory
+
+    settle_memory()  # as each gunicorn worker does: the start-up heap out of the collector's way
     host, port = server.server_address[:2]
     scheme = "https" if context else "http"
     print(f"riv-scheduling serving on {scheme}://{_url_host(host)}:{port}", flush=True)
