@@ -51,6 +51,9 @@ KNOWN = frozenset(
 )
 
 PEER_CERT_KEY = "riv.peer_cert"
+# Set by the HTTP server (riv_scheduling.server): time.monotonic() when the request had arrived whole.
+# The producer's deadline counts from it, so time spent queued for a thread counts too.
+ARRIVED_KEY = "riv.arrived"
 CLIENT_HSA_ID_KEY = "riv.client_hsa_id"
 CONSUMER_HSA_ID_KEY = "riv.consumer_hsa_id"
 ORIGINAL_CONSUMER_HEADER = "x-rivta-original-serviceconsumer-hsaid"

@@ -134,7 +134,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     try:
         server = make_server(wrap(instrument(producer, store)), args.host, args.port, ssl_context=context,
-                             limits=_limits(args, args.threads or 4), render_fault=producer.render_fault)
+                             limits=_limits(args, args.threads or 1), render_fault=producer.render_fault)
     except OSError as exc:
         store.dispose()
         print(f"riv-scheduling serve: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
@@ -359,8 +359,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="N worker processes (gunicorn manages them, waitress serves in each; plain HTTP,"
                             " TLS in nginx in front). Default: one process")
     serve.add_argument("--threads", type=int, default=None, metavar="N",
-                       help="threads per process that run calls (default 4 for one process, 1 per worker"
-                            " with --workers: a call is mostly Python CPU; scale with --workers)")
+                       help="threads per process that run calls (default 1: a call is mostly Python CPU, and"
+                            " threads of one process contend for the GIL; scale with --workers)")
     serve.add_argument("--reuse-port", action=argparse.BooleanOptionalAction, default=True,
                        help="with --workers: each worker listens on its own SO_REUSEPORT socket, so the kernel"
                             " spreads connections evenly over the workers (default; --no-reuse-port: one shared"

@@ -44,18 +44,25 @@ from typing import Any
 from waitress import wasyncore
 from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
 from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask, ThreadedTaskDispatcher, WSGITask
 from waitress.utilities import BadRequest, RequestEntityTooLarge
 
-from riv_scheduling.access import CLIENT_HSA_ID_KEY, PEER_CERT_KEY, hsa_id_from_cert, hsa_id_from_subject_dn
+from riv_scheduling.access import (
+    ARRIVED_KEY,
+    CLIENT_HSA_ID_KEY,
+    PEER_CERT_KEY,
+    hsa_id_from_cert,
+    hsa_id_from_subject_dn,
+)
 
 log = logging.getLogger("riv_scheduling.http")
 
 DEFAULT_REQUEST_TIMEOUT = 30.0  # seconds for a whole request (or a TLS handshake) to arrive
 DEFAULT_KEEP_ALIVE = 5.0  # seconds an idle connection is kept open
 DEFAULT_MAX_CONNECTIONS = 1000  # open connections per process; more are refused with 503
-DEFAULT_THREADS = 4  # worker threads per process (they only ever see whole requests)
+DEFAULT_THREADS = 4  # threads per server object (they only ever see whole requests); `serve` passes its own (1)
 DEFAULT_MAX_BODY = 1024 * 1024
 MAX_HEADER_BYTES = 64 * 1024
 DRAIN = 8 * 1024 * 1024  # body bytes past max_body still read (and thrown away) before refusing
@@ -96,11 +103,24 @@ class HttpLimits:
 # -- waitress, with deadlines, a clean refusal, TLS and SOAP faults ------------------------------
 
 
+class _Request(HTTPRequestParser):
+    """waitress's request parser, noting when the request had arrived whole (``ARRIVED_KEY``)."""
+
+    arrived: float | None = None
+
+    def received(self, data: bytes) -> int:
+        used: int = super().received(data)
+        if self.completed and self.arrived is None:
+            self.arrived = time.monotonic()
+        return used
+
+
 class _Task(WSGITask):
     channel: _Channel
 
     def get_environment(self) -> dict[str, Any]:
         environ: dict[str, Any] = super().get_environment()
+        environ[ARRIVED_KEY] = getattr(self.request, "arrived", None)
         environ.setdefault(PEER_CERT_KEY, None)
         environ.setdefault(CLIENT_HSA_ID_KEY, None)
         environ.update(self.channel.tls_environ)
@@ -165,6 +185,7 @@ def _peer(addr: Any) -> str:
 
 
 class _Channel(HTTPChannel):
+    parser_class = _Request
     task_class = _Task
     error_task_class = _ErrorTask
     request: Any  # waitress: the request being received (None between requests)

@@ -29,7 +29,7 @@ from typing import Any
 
 from lxml import etree
 
-from riv_scheduling.access import CLIENT_HSA_ID_KEY, CONSUMER_HSA_ID_KEY, AccessPolicy
+from riv_scheduling.access import ARRIVED_KEY, CLIENT_HSA_ID_KEY, CONSUMER_HSA_ID_KEY, AccessPolicy
 from riv_scheduling.contract import INTERACTIONS, Interaction
 from riv_scheduling.contract.schemas import SCHEMA_DIR
 from riv_scheduling.domain import Scheduling
@@ -207,11 +207,11 @@ class Producer:
             captured["status"] = status
 
         try:
-            out = self._call(lambda: b"".join(app(inner, capture)))
+            out = self._call(lambda: b"".join(app(inner, capture)), environ.get(ARRIVED_KEY))
         except DeadlinePassed as exc:
-            log.error("%s not finished within the deadline of %g s (reference %s); the call goes on"
-                      " in the background until the database answers", interaction.name, self.deadline,
-                      exc.reference)
+            log.error("%s not answered within the deadline of %g s from its arrival (reference %s); a call"
+                      " that had started goes on in the background until the database answers",
+                      interaction.name, self.deadline, exc.reference)
             return self._fault(start_response, "Server",
                                f"The producer could not answer within {self.deadline:g} s"
                                f" (reference {exc.reference})")
@@ -233,14 +233,21 @@ class Producer:
                                    "Technical error in the producer: invalid response")
         return self._send(start_response, status, out)
 
-    def _call(self, work: Callable[[], bytes]) -> bytes:
+    def _call(self, work: Callable[[], bytes], arrived: float | None = None) -> bytes:
         """``work()``, within the deadline: past it the caller gets ``DeadlinePassed`` and is free
-        again while the work, if it started, finishes in the background (a stalled database)."""
-        if self._calls is None:
+        again while the work, if it started, finishes in the background (a stalled database).
+
+        The deadline counts from ``arrived`` (``time.monotonic()`` when the request had arrived
+        whole, from the HTTP server), so a request that waited for a thread behind calls stuck in
+        a stalled database is answered in time too; one already past it is never started."""
+        if self._calls is None or self.deadline is None:
             return work()
+        left = self.deadline if arrived is None else self.deadline - (time.monotonic() - arrived)
+        if left <= 0:
+            raise DeadlinePassed(uuid.uuid4())
         future: Future[bytes] = self._calls.submit(work)
         try:
-            return future.result(timeout=self.deadline)
+            return future.result(timeout=left)
         except FutureTimeout:
             future.cancel()  # never started (every call thread busy): it never will
             raise DeadlinePassed(uuid.uuid4()) from None

@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from riv_scheduling.domain import ClinicSetup, HealthcareFacility, Scheduling, TimeType
-from riv_scheduling.server import make_server
+from riv_scheduling.server import HttpLimits, make_server
 from riv_scheduling.soap.app import Producer
 from riv_scheduling.store import open_store
 
@@ -34,7 +34,7 @@ GENEROUS = DEADLINE + 7  # the answer must come well before the national platfor
 
 
 @contextmanager
-def pg_producer(base: str) -> Iterator[tuple[Running, str]]:
+def pg_producer(base: str, threads: int = 4) -> Iterator[tuple[Running, str]]:
     schema = f"t_{uuid.uuid4().hex[:16]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -48,7 +48,7 @@ def pg_producer(base: str) -> Iterator[tuple[Running, str]]:
     setup.add_time_type(UNIT, TimeType("FRI", "Fri tid", True, True, timedelta(0), timedelta(0), timedelta(0)))
     scheduling = Scheduling(store.uow)
     producer = Producer(scheduling, deadline=DEADLINE)
-    server = make_server(producer, "127.0.0.1", 0)
+    server = make_server(producer, "127.0.0.1", 0, limits=HttpLimits(threads=threads))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     host, port = server.server_address
@@ -127,3 +127,36 @@ def test_frozen_database_backends_give_a_server_fault_within_the_deadline_then_o
                 break
             time.sleep(0.5)
         response_of("GetAvailableTimeslots", status, data)
+
+
+def test_calls_queued_behind_a_frozen_database_are_answered_within_the_deadline_of_their_arrival(
+    postgres_url: str,
+) -> None:
+    """One thread (serve's default), six calls at once while the database is frozen: the deadline
+    counts from each request's arrival, so the five queued behind the stuck one are answered as
+    promptly as it is, not one deadline after another (3, 6, ... 18 s)."""
+    with pg_producer(postgres_url, threads=1) as (p, url):
+        p.make_slot()
+        response_of("GetAvailableTimeslots", *p.call("GetAvailableTimeslots"))
+        pids = backends(postgres_url, str(make_url(url).query["application_name"]))
+        assert pids, "no backend of the producer found"
+        results: list[tuple[float, int, bytes]] = []
+        try:
+            for pid in pids:
+                os.kill(pid, signal.SIGSTOP)
+        except (PermissionError, ProcessLookupError):
+            pytest.skip("the PostgreSQL server's processes cannot be signalled from here (not local, or another user)")
+        try:
+            callers = [threading.Thread(target=lambda: results.append(timed_call(p))) for _ in range(6)]
+            for caller in callers:
+                caller.start()
+            for caller in callers:
+                caller.join(60)
+        finally:
+            for pid in pids:
+                os.kill(pid, signal.SIGCONT)
+        assert len(results) == 6
+        for elapsed, status, data in results:
+            code, message = fault_of(status, data)
+            assert code == "soap:Server" and "reference" in message, message
+            assert elapsed < DEADLINE + 3, f"a queued call was answered after {elapsed:.1f} s"
