@@ -167,7 +167,7 @@ class MetricsMiddleware:
         self.metrics.latency.labels(interaction).observe(time.perf_counter() - started)
         code = status[0][:3] if status else "500"
         if code == "200":
-            found = _RESULT_CODE.search(body)
+            found = _result_code(body)
             # Reading interactions answer without a resultCode (TKB 2.0 §3.7.1): "none".
             self.metrics.requests.labels(interaction, found.group(1).decode() if found else "none").inc()
         else:
@@ -175,6 +175,16 @@ class MetricsMiddleware:
             self.metrics.faults.labels(interaction, fault.group(1).decode() if fault else f"HTTP {code}").inc()
         self._pool_gauges()
         return [body]
+
+
+def _result_code(body: bytes) -> re.Match[bytes] | None:
+    """The resultCode element, searched for from the last ``<`` before the first ``resultCode>``:
+    a regular expression over a whole 150 kB slot list costs 0.4 ms, ``bytes.find`` almost nothing
+    (text content holds no ``<``, so the element cannot start earlier)."""
+    at = body.find(b"resultCode>")
+    if at < 0:
+        return None
+    return _RESULT_CODE.search(body, max(0, body.rfind(b"<", 0, at)))
 
 
 class _Forward:

@@ -141,3 +141,16 @@ def test_metrics_are_summed_over_gunicorn_workers(tmp_path: Path) -> None:
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=20)
+
+
+def test_the_result_code_is_found_after_text_that_names_it_and_with_any_prefix() -> None:
+    from riv_scheduling.metrics import _result_code
+
+    def code(body: bytes) -> str | None:
+        found = _result_code(body)
+        return found.group(1).decode() if found else None
+
+    assert code(b"<r><t><d>see resultCode> below</d></t><ns1:resultCode>INFO</ns1:resultCode></r>") == "INFO"
+    assert code(b"<r><resultCode>ERROR</resultCode></r>") == "ERROR"
+    assert code(b"<r><a.b-c:resultCode> OK </a.b-c:resultCode></r>") == "OK"
+    assert code(b"<r><appointmentId>x</appointmentId></r>") is None
