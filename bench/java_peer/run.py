@@ -297,6 +297,22 @@ def run_wrk(url: str, script: Path, seconds: float) -> dict[str, Any]:
             "errors": w["non_2xx"] + w["connect"] + w["read"] + w["write"] + w["timeout"]}
 
 
+def warm_up(target: Target, search: str, script: Path, seconds: float, budget: float) -> list[float]:
+    """wrk for ``seconds``, then 2-second runs until one is at most 10 % faster than the previous (a JVM's
+    JIT has compiled the hot paths) or ``budget`` seconds have passed; the rates of the 2-second runs."""
+    host, port, _ = target.endpoints[search]
+    url = f"http://{host}:{port}{PATH}"
+    run_wrk(url, script, seconds)
+    rates: list[float] = []
+    spent = 0.0
+    while spent < budget:
+        rates.append(run_wrk(url, script, 2.0)["rps"])
+        spent += 2.0
+        if len(rates) >= 2 and rates[-1] <= rates[-2] * 1.1:
+            break
+    return rates
+
+
 def _machine_busy() -> tuple[float, float]:
     """(busy, total) jiffies of the whole machine so far."""
     with open("/proc/stat") as f:
@@ -392,7 +408,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="seconds of each saturation and half-load row")
     parser.add_argument("--warmup", type=float, default=10.0,
                         help="seconds of wrk per target and request before the first round (JIT, caches)")
-    parser.add_argument("--quick", action="store_true", help="smoke run: 1 round, 3 s rows, 2 s warm-up")
+    parser.add_argument("--warmup-max", type=float, default=30.0,
+                        help="at most this many seconds more of warm-up until the rate is steady (default 30)")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: 1 round, 3 s rows, 2 s warm-up (+ at most 10 s until steady)")
     parser.add_argument("--java-threads", type=int, default=None,
                         help="the peer's executor threads (default: the available processors)")
     parser.add_argument("--java-opt", action="append", default=None, metavar="OPT",
@@ -400,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=BENCH / "java_peer.json")
     args = parser.parse_args(argv)
     if args.quick:
-        args.rounds, args.seconds, args.warmup = 1, 3.0, 2.0
+        args.rounds, args.seconds, args.warmup, args.warmup_max = 1, 3.0, 2.0, min(args.warmup_max, 10.0)
     if args.java_opt is None:
         args.java_opt = ["-Xmx1g", "-Dsun.net.httpserver.nodelay=true"]
     keys = [k.strip() for k in args.targets.split(",") if k.strip()]
@@ -425,6 +444,7 @@ def main(argv: list[str] | None = None) -> int:
     reference: Target | None = None
     sizes: dict[str, dict[str, int]] = {}
     rows: list[dict[str, Any]] = []
+    warm: dict[str, dict[str, list[float]]] = {}  # target: search: the 2-second warm-up rates
     with tempfile.TemporaryDirectory(prefix="riv-java-peer.") as tmp_name:
         tmp = Path(tmp_name)
         try:
@@ -489,11 +509,14 @@ def main(argv: list[str] | None = None) -> int:
             scripts = {search: tmp / f"{search}.lua" for search in bodies}
             for search, body in bodies.items():
                 lua_script(body, scripts[search])
-            print(f"warm-up: {args.warmup:g} s of wrk per target and request", flush=True)
-            for target in targets.values():
+            print(f"warm-up: {args.warmup:g} s of wrk per target and request, then 2 s runs until one is no more"
+                  f" than 10 % faster than the one before (at most {args.warmup_max:g} s more)", flush=True)
+            for key, target in targets.items():
+                warm[key] = {}
                 for search in bodies:
-                    h, p, _ = target.endpoints[search]
-                    run_wrk(f"http://{h}:{p}{PATH}", scripts[search], args.warmup)
+                    warm[key][search] = warm_up(target, search, scripts[search], args.warmup, args.warmup_max)
+                print(f"  {target.label}: " + "; ".join(f"{s} " + " ".join(f"{r:.0f}" for r in rates)
+                                                      for s, rates in warm[key].items()) + " req/s", flush=True)
 
             for rnd in range(1, args.rounds + 1):
                 for key, target in targets.items():
@@ -538,6 +561,7 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "java_peer", **machine(), "java": java_version() if wants_java else None,
         "jars": JARS if wants_java else [], "java_opts": args.java_opt, "java_threads": args.java_threads,
         "connections": CONNECTIONS, "rounds": args.rounds, "seconds": args.seconds, "warmup": args.warmup,
+        "warmup_max": args.warmup_max, "warmup_rates": warm,
         "quick": args.quick, "loadavg_start": load0, "loadavg_end": load1, "answer_bytes": sizes,
         "summary": summary, "goals": goals, "rows": rows,
     })
