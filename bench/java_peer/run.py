@@ -540,6 +540,8 @@ def main(argv: list[str] | None = None) -> int:
                 reference.stop()  # a second stop() does nothing
 
     load1 = os.getloadavg()
+    if args.quick:
+        print("\n--quick: a smoke run (one short round, a short warm-up); its figures are not for reading targets")
     summary = summarize(rows, keys)
     print()
     print(f"GetAvailableTimeslots, wrk {CONNECTIONS} connections, {args.rounds} round(s) of {args.seconds:g} s;"

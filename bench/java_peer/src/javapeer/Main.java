@@ -22,8 +22,10 @@ import riv.supportprocess.logistics.scheduling.getavailabletimeslotsresponder._2
  * <pre>java javapeer.Main --port N --answer FILE --metadata DIR [--validate] [--threads N]</pre>
  *
  * --answer: a GetAvailableTimeslotsResponse element (the payload of our producer's answer);
- * --metadata: the served WSDL and its schemas, as run.py saved them (the runtime serves and
- * validates against these); --threads: the executor's size (default: the available processors).
+ * --metadata: the served WSDL and its schemas, as build.py saved them (the runtime serves and
+ * validates against these; without them it would generate a schema from the JAXB classes, which has
+ * no facets, and @SchemaValidation would let e.g. a malformed date through); --threads: the
+ * executor's size (default: the available processors).
  */
 public final class Main {
     static final String PATH = "/GetAvailableTimeslots/2/rivtabp21";
