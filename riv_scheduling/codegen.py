@@ -483,12 +483,27 @@ class WriterGenerator:
         lines.append('    return "".join(_out)')
         return lines
 
+    def _namespaces(self, xtype: Any, found: set[str], seen: set[str] | None = None) -> set[str]:
+        """``found`` plus the namespaces of every element that content of ``xtype`` can hold."""
+        seen = set() if seen is None else seen
+        if xtype.is_simple() or xtype.name in seen or xtype.content is None or not hasattr(xtype.content, "model"):
+            return found
+        seen.add(xtype.name)
+        for particle in self.bindings._particles(xtype.content):
+            if isinstance(particle, XsdElement):
+                el = particle.ref if particle.ref is not None else particle
+                found.add(el.target_namespace)
+                self._namespaces(el.type, found, seen)
+        return found
+
     def _element_function(self, el: Any, prefixes: dict[str, str]) -> list[str]:
         xtype = el.type
         if xtype.name is None or self.bindings._module_for(xtype) != self.bindings._module_for(el):
             raise NotImplementedError(f"writer for {el.name}: a type that is not a named type of its schema")
         tag = f"{prefixes[el.target_namespace]}:{el.local_name}"
-        declarations = " ".join(f'xmlns:{p}="{ns}"' for ns, p in sorted(prefixes.items(), key=lambda i: i[1]))
+        used = self._namespaces(xtype, {el.target_namespace})
+        # Only the namespaces its content can use (as lxml's cleanup_namespaces leaves them); own first.
+        declarations = " ".join(f'xmlns:{p}="{ns}"' for ns, p in prefixes.items() if ns in used)
         return [
             "",
             "",

@@ -48,9 +48,9 @@ def CancelAppointmentType(*, actor, appointmentId, personId, reasonText=None, re
 
 def CancelAppointment(**members):
     """The CancelAppointment element, with the namespace declarations of its content."""
-    return '<ns1:CancelAppointment xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2" xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:CancelAppointmentResponder:2">' + CancelAppointmentType(**members) + '</ns1:CancelAppointment>'
+    return '<ns1:CancelAppointment xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:CancelAppointmentResponder:2" xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2">' + CancelAppointmentType(**members) + '</ns1:CancelAppointment>'
 
 
 def CancelAppointmentResponse(**members):
     """The CancelAppointmentResponse element, with the namespace declarations of its content."""
-    return '<ns1:CancelAppointmentResponse xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2" xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:CancelAppointmentResponder:2">' + CancelAppointmentResponseType(**members) + '</ns1:CancelAppointmentResponse>'
+    return '<ns1:CancelAppointmentResponse xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:CancelAppointmentResponder:2">' + CancelAppointmentResponseType(**members) + '</ns1:CancelAppointmentResponse>'

@@ -42,9 +42,9 @@ def ConfirmAppointmentType(*, actor, appointmentId, personId):
 
 def ConfirmAppointment(**members):
     """The ConfirmAppointment element, with the namespace declarations of its content."""
-    return '<ns1:ConfirmAppointment xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2" xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:ConfirmAppointmentResponder:1">' + ConfirmAppointmentType(**members) + '</ns1:ConfirmAppointment>'
+    return '<ns1:ConfirmAppointment xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:ConfirmAppointmentResponder:1" xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2">' + ConfirmAppointmentType(**members) + '</ns1:ConfirmAppointment>'
 
 
 def ConfirmAppointmentResponse(**members):
     """The ConfirmAppointmentResponse element, with the namespace declarations of its content."""
-    return '<ns1:ConfirmAppointmentResponse xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2" xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:ConfirmAppointmentResponder:1">' + ConfirmAppointmentResponseType(**members) + '</ns1:ConfirmAppointmentResponse>'
+    return '<ns1:ConfirmAppointmentResponse xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:ConfirmAppointmentResponder:1">' + ConfirmAppointmentResponseType(**members) + '</ns1:ConfirmAppointmentResponse>'

@@ -44,9 +44,9 @@ def GetAppointmentType(*, actor, appointmentId, personId):
 
 def GetAppointment(**members):
     """The GetAppointment element, with the namespace declarations of its content."""
-    return '<ns1:GetAppointment xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2" xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:GetAppointmentResponder:2">' + GetAppointmentType(**members) + '</ns1:GetAppointment>'
+    return '<ns1:GetAppointment xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:GetAppointmentResponder:2" xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2">' + GetAppointmentType(**members) + '</ns1:GetAppointment>'
 
 
 def GetAppointmentResponse(**members):
     """The GetAppointmentResponse element, with the namespace declarations of its content."""
-    return '<ns1:GetAppointmentResponse xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2" xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:GetAppointmentResponder:2">' + GetAppointmentResponseType(**members) + '</ns1:GetAppointmentResponse>'
+    return '<ns1:GetAppointmentResponse xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:GetAppointmentResponder:2" xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2">' + GetAppointmentResponseType(**members) + '</ns1:GetAppointmentResponse>'

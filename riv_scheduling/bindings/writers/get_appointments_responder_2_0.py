@@ -52,9 +52,9 @@ def GetAppointmentsType(*, actor, personId, fromDate=None, toDate=None, timeType
 
 def GetAppointments(**members):
     """The GetAppointments element, with the namespace declarations of its content."""
-    return '<ns1:GetAppointments xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2" xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:GetAppointmentsResponder:2">' + GetAppointmentsType(**members) + '</ns1:GetAppointments>'
+    return '<ns1:GetAppointments xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:GetAppointmentsResponder:2" xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2">' + GetAppointmentsType(**members) + '</ns1:GetAppointments>'
 
 
 def GetAppointmentsResponse(**members):
     """The GetAppointmentsResponse element, with the namespace declarations of its content."""
-    return '<ns1:GetAppointmentsResponse xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2" xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:GetAppointmentsResponder:2">' + GetAppointmentsResponseType(**members) + '</ns1:GetAppointmentsResponse>'
+    return '<ns1:GetAppointmentsResponse xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:GetAppointmentsResponder:2" xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2">' + GetAppointmentsResponseType(**members) + '</ns1:GetAppointmentsResponse>'

@@ -63,9 +63,9 @@ def GetAvailableDatesType(*, actor=None, originalAppointmentId=None, personId=No
 
 def GetAvailableDates(**members):
     """The GetAvailableDates element, with the namespace declarations of its content."""
-    return '<ns1:GetAvailableDates xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2" xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:GetAvailableDatesResponder:2">' + GetAvailableDatesType(**members) + '</ns1:GetAvailableDates>'
+    return '<ns1:GetAvailableDates xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:GetAvailableDatesResponder:2" xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2">' + GetAvailableDatesType(**members) + '</ns1:GetAvailableDates>'
 
 
 def GetAvailableDatesResponse(**members):
     """The GetAvailableDatesResponse element, with the namespace declarations of its content."""
-    return '<ns1:GetAvailableDatesResponse xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2" xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:GetAvailableDatesResponder:2">' + GetAvailableDatesResponseType(**members) + '</ns1:GetAvailableDatesResponse>'
+    return '<ns1:GetAvailableDatesResponse xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:GetAvailableDatesResponder:2" xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2">' + GetAvailableDatesResponseType(**members) + '</ns1:GetAvailableDatesResponse>'

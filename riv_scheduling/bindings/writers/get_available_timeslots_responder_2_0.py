@@ -64,9 +64,9 @@ def GetAvailableTimeslotsType(*, actor=None, originalAppointmentId=None, personI
 
 def GetAvailableTimeslots(**members):
     """The GetAvailableTimeslots element, with the namespace declarations of its content."""
-    return '<ns1:GetAvailableTimeslots xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2" xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:GetAvailableTimeslotsResponder:2">' + GetAvailableTimeslotsType(**members) + '</ns1:GetAvailableTimeslots>'
+    return '<ns1:GetAvailableTimeslots xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:GetAvailableTimeslotsResponder:2" xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2">' + GetAvailableTimeslotsType(**members) + '</ns1:GetAvailableTimeslots>'
 
 
 def GetAvailableTimeslotsResponse(**members):
     """The GetAvailableTimeslotsResponse element, with the namespace declarations of its content."""
-    return '<ns1:GetAvailableTimeslotsResponse xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2" xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:GetAvailableTimeslotsResponder:2">' + GetAvailableTimeslotsResponseType(**members) + '</ns1:GetAvailableTimeslotsResponse>'
+    return '<ns1:GetAvailableTimeslotsResponse xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:GetAvailableTimeslotsResponder:2" xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2">' + GetAvailableTimeslotsResponseType(**members) + '</ns1:GetAvailableTimeslotsResponse>'

@@ -54,9 +54,9 @@ def GetHealthcareFacilitiesType(*, originalAppointmentId=None, personId=None, ti
 
 def GetHealthcareFacilities(**members):
     """The GetHealthcareFacilities element, with the namespace declarations of its content."""
-    return '<ns1:GetHealthcareFacilities xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2" xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:GetHealthcareFacilitiesResponder:2">' + GetHealthcareFacilitiesType(**members) + '</ns1:GetHealthcareFacilities>'
+    return '<ns1:GetHealthcareFacilities xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:GetHealthcareFacilitiesResponder:2" xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2">' + GetHealthcareFacilitiesType(**members) + '</ns1:GetHealthcareFacilities>'
 
 
 def GetHealthcareFacilitiesResponse(**members):
     """The GetHealthcareFacilitiesResponse element, with the namespace declarations of its content."""
-    return '<ns1:GetHealthcareFacilitiesResponse xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2" xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:GetHealthcareFacilitiesResponder:2">' + GetHealthcareFacilitiesResponseType(**members) + '</ns1:GetHealthcareFacilitiesResponse>'
+    return '<ns1:GetHealthcareFacilitiesResponse xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:GetHealthcareFacilitiesResponder:2" xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2">' + GetHealthcareFacilitiesResponseType(**members) + '</ns1:GetHealthcareFacilitiesResponse>'

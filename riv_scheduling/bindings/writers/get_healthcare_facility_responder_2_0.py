@@ -42,9 +42,9 @@ def GetHealthcareFacilityType():
 
 def GetHealthcareFacility(**members):
     """The GetHealthcareFacility element, with the namespace declarations of its content."""
-    return '<ns1:GetHealthcareFacility xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2" xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:GetHealthcareFacilityResponder:2">' + GetHealthcareFacilityType(**members) + '</ns1:GetHealthcareFacility>'
+    return '<ns1:GetHealthcareFacility xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:GetHealthcareFacilityResponder:2">' + GetHealthcareFacilityType(**members) + '</ns1:GetHealthcareFacility>'
 
 
 def GetHealthcareFacilityResponse(**members):
     """The GetHealthcareFacilityResponse element, with the namespace declarations of its content."""
-    return '<ns1:GetHealthcareFacilityResponse xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2" xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:GetHealthcareFacilityResponder:2">' + GetHealthcareFacilityResponseType(**members) + '</ns1:GetHealthcareFacilityResponse>'
+    return '<ns1:GetHealthcareFacilityResponse xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:GetHealthcareFacilityResponder:2" xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2">' + GetHealthcareFacilityResponseType(**members) + '</ns1:GetHealthcareFacilityResponse>'

@@ -56,9 +56,9 @@ def GetPractitionersType(*, actor=None, personId=None, originalAppointmentId=Non
 
 def GetPractitioners(**members):
     """The GetPractitioners element, with the namespace declarations of its content."""
-    return '<ns1:GetPractitioners xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2" xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:GetPractitionersResponder:2">' + GetPractitionersType(**members) + '</ns1:GetPractitioners>'
+    return '<ns1:GetPractitioners xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:GetPractitionersResponder:2" xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2">' + GetPractitionersType(**members) + '</ns1:GetPractitioners>'
 
 
 def GetPractitionersResponse(**members):
     """The GetPractitionersResponse element, with the namespace declarations of its content."""
-    return '<ns1:GetPractitionersResponse xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2" xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:GetPractitionersResponder:2">' + GetPractitionersResponseType(**members) + '</ns1:GetPractitionersResponse>'
+    return '<ns1:GetPractitionersResponse xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:GetPractitionersResponder:2" xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2">' + GetPractitionersResponseType(**members) + '</ns1:GetPractitionersResponse>'

@@ -54,9 +54,9 @@ def GetTimeTypesType(*, actor=None, healthcareServiceCode=None, practitionerId=N
 
 def GetTimeTypes(**members):
     """The GetTimeTypes element, with the namespace declarations of its content."""
-    return '<ns1:GetTimeTypes xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2" xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:GetTimeTypesResponder:2">' + GetTimeTypesType(**members) + '</ns1:GetTimeTypes>'
+    return '<ns1:GetTimeTypes xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:GetTimeTypesResponder:2" xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2">' + GetTimeTypesType(**members) + '</ns1:GetTimeTypes>'
 
 
 def GetTimeTypesResponse(**members):
     """The GetTimeTypesResponse element, with the namespace declarations of its content."""
-    return '<ns1:GetTimeTypesResponse xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2" xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:GetTimeTypesResponder:2">' + GetTimeTypesResponseType(**members) + '</ns1:GetTimeTypesResponse>'
+    return '<ns1:GetTimeTypesResponse xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:GetTimeTypesResponder:2" xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2">' + GetTimeTypesResponseType(**members) + '</ns1:GetTimeTypesResponse>'

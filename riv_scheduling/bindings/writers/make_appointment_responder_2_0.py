@@ -50,9 +50,9 @@ def MakeAppointmentType(*, actor, personId, timeslotId, reasonText=None, reasonC
 
 def MakeAppointment(**members):
     """The MakeAppointment element, with the namespace declarations of its content."""
-    return '<ns1:MakeAppointment xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2" xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:MakeAppointmentResponder:2">' + MakeAppointmentType(**members) + '</ns1:MakeAppointment>'
+    return '<ns1:MakeAppointment xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:MakeAppointmentResponder:2" xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2">' + MakeAppointmentType(**members) + '</ns1:MakeAppointment>'
 
 
 def MakeAppointmentResponse(**members):
     """The MakeAppointmentResponse element, with the namespace declarations of its content."""
-    return '<ns1:MakeAppointmentResponse xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2" xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:MakeAppointmentResponder:2">' + MakeAppointmentResponseType(**members) + '</ns1:MakeAppointmentResponse>'
+    return '<ns1:MakeAppointmentResponse xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:MakeAppointmentResponder:2">' + MakeAppointmentResponseType(**members) + '</ns1:MakeAppointmentResponse>'

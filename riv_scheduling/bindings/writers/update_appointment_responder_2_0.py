@@ -50,9 +50,9 @@ def UpdateAppointmentType(*, actor, originalAppointmentId, timeslotId, personId,
 
 def UpdateAppointment(**members):
     """The UpdateAppointment element, with the namespace declarations of its content."""
-    return '<ns1:UpdateAppointment xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2" xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:UpdateAppointmentResponder:2">' + UpdateAppointmentType(**members) + '</ns1:UpdateAppointment>'
+    return '<ns1:UpdateAppointment xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:UpdateAppointmentResponder:2" xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2">' + UpdateAppointmentType(**members) + '</ns1:UpdateAppointment>'
 
 
 def UpdateAppointmentResponse(**members):
     """The UpdateAppointmentResponse element, with the namespace declarations of its content."""
-    return '<ns1:UpdateAppointmentResponse xmlns:ns0="urn:riv:supportprocess:logistics:scheduling:2" xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:UpdateAppointmentResponder:2">' + UpdateAppointmentResponseType(**members) + '</ns1:UpdateAppointmentResponse>'
+    return '<ns1:UpdateAppointmentResponse xmlns:ns1="urn:riv:supportprocess:logistics:scheduling:UpdateAppointmentResponder:2">' + UpdateAppointmentResponseType(**members) + '</ns1:UpdateAppointmentResponse>'
