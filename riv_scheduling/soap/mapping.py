@@ -139,11 +139,12 @@ def to_hsa_id(b: Any | None) -> str | None:
 
 
 def ts(moment: datetime) -> str:
-    return moment.astimezone(STOCKHOLM).strftime("%Y%m%d%H%M%S")
+    m = moment.astimezone(STOCKHOLM)  # formatted by hand: strftime costs twice as much (two per slot)
+    return f"{m.year:04}{m.month:02}{m.day:02}{m.hour:02}{m.minute:02}{m.second:02}"
 
 
 def dt(day: date) -> str:
-    return day.strftime("%Y%m%d")
+    return f"{day.year:04}{day.month:02}{day.day:02}"
 
 
 def hsa_id(value: str) -> Any:
