@@ -45,6 +45,7 @@ class Rendered:
 
     payload: bytes
 
+
 _TEXT, _BOOL, _INT, _DOUBLE, _COMPLEX, _SPYNE = range(6)
 _Plan = list[tuple[str, str, int, bool, int, Any, Any]]
 _plans: dict[type, _Plan] = {}

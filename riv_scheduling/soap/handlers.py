@@ -2,8 +2,8 @@
 
 Handlers decide nothing: the domain raises ``DomainError`` with its ResultCode and
 ``riv_scheduling.soap.services`` turns that into the response's resultCode. Requests arrive as
-bindings (Spyne); responses are written by the generated writers (``soap/render.py``), which
-give the XML that the bindings would (``soap/mapping.py``, kept for the 1.1 adapter).
+bindings (Spyne); responses are written by the generated writers (``soap/render.py``), the same
+XML that binding objects (``soap/mapping.py``) would give.
 """
 
 from __future__ import annotations

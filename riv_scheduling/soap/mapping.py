@@ -1,5 +1,9 @@
 """Conversions between the generated bindings and the domain model.
 
+Requests: bindings -> domain values. Responses: the 2.0 handlers write theirs with soap/render.py;
+the domain -> binding functions here are the binding path it is proven equal to
+(tests/soap/test_render.py), and ``new`` serves the riv.crm.scheduling adapter's responses.
+
 Wire times are Swedish local wall-clock time without a zone (``YYYYMMDDhhmmss``, dates
 ``YYYYMMDD``); the domain works with aware datetimes in Europe/Stockholm.
 """
