@@ -333,9 +333,10 @@ class Producer:
     def _check_response(self, interaction: Interaction, out: bytes,
                         tree: etree._Element | None = None) -> str | None:
         """Why the response may not be sent (None: it validates). ``tree``: the document the
-        bytes were serialized from (no need to parse them again)."""
+        bytes were serialized from (no need to parse them again); None for a pre-rendered
+        response (soap/render.py), whose bytes are parsed here."""
         try:
-            root = tree if tree is not None else etree.fromstring(out)
+            root = tree if tree is not None else envelope.parse_response(out)
             body = root.find(f"{{{envelope.SOAP11_NS}}}Body")
             payload = body[0] if body is not None and len(body) else None
             if payload is None or payload.tag != interaction.response_tag:

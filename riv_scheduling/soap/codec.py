@@ -17,10 +17,15 @@ name, element tag, how to write the value) computed once from the binding's ``_t
 Only the namespace prefixes differ (declared once, on the response element): the XML
 information set is the same. The response tree is left in the WSGI environ under
 ``OUT_DOCUMENT_KEY`` so that the dispatcher can validate it without parsing the bytes again.
+
+A handler may also answer with a ``Rendered`` payload (the 2.0 interactions do, soap/render.py):
+the response element already written as UTF-8 XML. It goes into the envelope as it is, without
+any tree; the dispatcher then parses the envelope bytes to validate them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
@@ -32,6 +37,14 @@ from spyne.protocol.soap import Soap11
 from riv_scheduling.contract import CORE_NS
 
 OUT_DOCUMENT_KEY = "riv.out_document"
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A response element already written: UTF-8 XML that declares the namespaces it uses."""
+
+    payload: bytes
+
 
 _TEXT, _BOOL, _INT, _DOUBLE, _COMPLEX, _SPYNE = range(6)
 _Plan = list[tuple[str, str, int, bool, int, Any, Any]]
@@ -116,6 +129,12 @@ class FastSoap11(Soap11):
     """Soap11 whose response serialization uses the per-class plans (same XML, less work)."""
 
     def serialize(self, ctx: Any, message: Any) -> None:
+        if self._rendered(ctx, message) is not None:
+            # create_out_string writes it; no tree (the dispatcher validates the bytes)
+            self.event_manager.fire_event("before_serialize", ctx)
+            self.event_manager.fire_event("after_serialize", ctx)
+            self._keep(ctx)
+            return
         descriptor = ctx.descriptor
         if (message is not self.RESPONSE or ctx.out_error is not None or ctx.out_header is not None
                 or descriptor is None or descriptor.body_style is BODY_STYLE_WRAPPED):
@@ -140,6 +159,30 @@ class FastSoap11(Soap11):
             etree.cleanup_namespaces(payload)  # ns0 only where the core namespace is used
         self.event_manager.fire_event("after_serialize", ctx)
         self._keep(ctx)
+
+    def create_out_string(self, ctx: Any, charset: str | None = None) -> None:
+        rendered = self._rendered(ctx, self.RESPONSE)
+        if rendered is None:
+            super().create_out_string(ctx, charset)
+            return
+        # The envelope as Spyne's Soap11 writes it (create_out_string: declaration, no pretty print).
+        env_ns = self.ns_soap_env
+        ctx.out_string = [
+            b"<?xml version='1.0' encoding='UTF-8'?>\n"
+            + f'<soap11env:Envelope xmlns:soap11env="{env_ns}"><soap11env:Body>'.encode()
+            + rendered.payload
+            + b"</soap11env:Body></soap11env:Envelope>"
+        ]
+
+    @staticmethod
+    def _rendered(ctx: Any, message: Any) -> Rendered | None:
+        if message is not Soap11.RESPONSE or ctx.out_error is not None or ctx.out_header is not None:
+            return None
+        out = ctx.out_object
+        if out and type(out[0]) is Rendered:
+            rendered: Rendered = out[0]
+            return rendered
+        return None
 
     @staticmethod
     def _keep(ctx: Any) -> None:

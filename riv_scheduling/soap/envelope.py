@@ -16,6 +16,7 @@ Checks, cheapest first (see docs/security.md):
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 
 from lxml import etree
@@ -36,6 +37,18 @@ def _parser() -> etree.XMLParser:
         remove_comments=True,
         remove_pis=True,
     )
+
+
+_parsers = threading.local()
+
+
+def parse_response(data: bytes) -> etree._Element:
+    """A response envelope this producer wrote, parsed again to validate it: the same hardened
+    options, one parser per thread (lxml makes the threads that share a parser take turns)."""
+    parser = getattr(_parsers, "parser", None)
+    if parser is None:
+        parser = _parsers.parser = _parser()
+    return etree.fromstring(data, parser)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
-"""One function per interaction: request binding -> one domain call -> response binding.
+"""One function per interaction: request binding -> one domain call -> rendered response.
 
 Handlers decide nothing: the domain raises ``DomainError`` with its ResultCode and
-``riv_scheduling.soap.services`` turns that into the response's resultCode.
+``riv_scheduling.soap.services`` turns that into the response's resultCode. Requests arrive as
+bindings (Spyne); responses are written by the generated writers (``soap/render.py``), the same
+XML that binding objects (``soap/mapping.py``) would give.
 """
 
 from __future__ import annotations
@@ -11,11 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from riv_scheduling.bindings import supportprocess_logistics_scheduling_2_0 as core
-from riv_scheduling.contract import INTERACTIONS
 from riv_scheduling.domain import DomainError, ResultCode, Scheduling, TimeslotQuery, booking_result
 from riv_scheduling.soap import mapping as m
-from riv_scheduling.soap.interactions import element
+from riv_scheduling.soap import render as r
+from riv_scheduling.soap.codec import Rendered
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,6 @@ class SearchLimits:
 
 
 DEFAULT_SEARCH_LIMITS = SearchLimits()
-
-
-def _response(name: str, **values: Any) -> Any:
-    return m.new(element(INTERACTIONS[name], f"{name}Response"), **values)
 
 
 def _optional_uuid(value: str | None, element: str) -> uuid.UUID | None:
@@ -77,37 +74,31 @@ def _timeslot_query(req: Any, limits: SearchLimits | None) -> TimeslotQuery:
     )
 
 
-def get_available_timeslots(call: Call, req: Any) -> Any:
+def get_available_timeslots(call: Call, req: Any) -> Rendered:
     slots = call.scheduling.search.available_timeslots(call.logical_address, _timeslot_query(req, call.limits))
     max_slots = (call.limits or DEFAULT_SEARCH_LIMITS).max_timeslots
     if len(slots) > max_slots:
         raise DomainError(ResultCode.ERROR,
                           f"Sökningen gav för många tider: fler än {max_slots}. Välj en kortare period eller en"
                           f" tidtyp. The search found more than {max_slots} timeslots: narrow it down.")
-    return _response(
-        "GetAvailableTimeslots",
-        timeslot=[m.timeslot(v) for v in slots] or None,
-        resultCode=ResultCode.OK.value,
-    )
+    return r.response("GetAvailableTimeslots", timeslot=[r.timeslot(v) for v in slots], resultCode=ResultCode.OK.value)
 
 
-def get_available_dates(call: Call, req: Any) -> Any:
+def get_available_dates(call: Call, req: Any) -> Rendered:
     dates = call.scheduling.search.available_dates(call.logical_address, _timeslot_query(req, call.limits))
-    return _response(
-        "GetAvailableDates",
-        availableDate=[m.available_date(d) for d in dates] or None,
-        resultCode=ResultCode.OK.value,
+    return r.response(
+        "GetAvailableDates", availableDate=[r.available_date(d) for d in dates], resultCode=ResultCode.OK.value
     )
 
 
-def get_healthcare_facility(call: Call, req: Any) -> Any:
+def get_healthcare_facility(call: Call, req: Any) -> Rendered:
     facility = call.scheduling.reading.facility_details(call.logical_address)
-    return _response(
-        "GetHealthcareFacility", healthcareFacility=m.org_unit(facility), resultCode=ResultCode.OK.value
+    return r.response(
+        "GetHealthcareFacility", healthcareFacility=r.org_unit(facility), resultCode=ResultCode.OK.value
     )
 
 
-def get_healthcare_facilities(call: Call, req: Any) -> Any:
+def get_healthcare_facilities(call: Call, req: Any) -> Rendered:
     facilities = call.scheduling.search.facilities_for(
         call.logical_address,
         original_appointment_id=_optional_uuid(req.originalAppointmentId, "originalAppointmentId"),
@@ -115,28 +106,24 @@ def get_healthcare_facilities(call: Call, req: Any) -> Any:
         time_type_code=req.timeTypeCode,
         healthcare_service_code=req.healthcareServiceCode,
     )
-    return _response(
+    return r.response(
         "GetHealthcareFacilities",
-        healthcareFacility=[m.org_unit(f) for f in facilities] or None,
+        healthcareFacility=[r.org_unit(f) for f in facilities],
         resultCode=ResultCode.OK.value,
     )
 
 
-def get_time_types(call: Call, req: Any) -> Any:
+def get_time_types(call: Call, req: Any) -> Rendered:
     time_types = call.scheduling.search.time_types(
         call.logical_address,
         healthcare_service_code=req.healthcareServiceCode,
         practitioner_hsa_id=m.to_hsa_id(req.practitionerId),
         person_id=_optional_person(req.personId),
     )
-    return _response(
-        "GetTimeTypes",
-        timeType=[m.time_type(t) for t in time_types] or None,
-        resultCode=ResultCode.OK.value,
-    )
+    return r.response("GetTimeTypes", timeType=[r.time_type(t) for t in time_types], resultCode=ResultCode.OK.value)
 
 
-def get_practitioners(call: Call, req: Any) -> Any:
+def get_practitioners(call: Call, req: Any) -> Rendered:
     practitioners = call.scheduling.search.practitioners(
         call.logical_address,
         person_id=_optional_person(req.personId),
@@ -144,14 +131,12 @@ def get_practitioners(call: Call, req: Any) -> Any:
         time_type_code=req.timeTypeCode,
         healthcare_service_code=req.healthcareServiceCode,
     )
-    return _response(
-        "GetPractitioners",
-        practitioner=[m.practitioner(p) for p in practitioners] or None,
-        resultCode=ResultCode.OK.value,
+    return r.response(
+        "GetPractitioners", practitioner=[r.practitioner(p) for p in practitioners], resultCode=ResultCode.OK.value
     )
 
 
-def confirm_appointment(call: Call, req: Any) -> Any:
+def confirm_appointment(call: Call, req: Any) -> Rendered:
     call.scheduling.confirmation.confirm_appointment(
         call.logical_address,
         m.to_actor(req.actor),
@@ -159,10 +144,10 @@ def confirm_appointment(call: Call, req: Any) -> Any:
         m.to_uuid(req.appointmentId, "appointmentId"),
         consumer=call.consumer_hsa_id,
     )
-    return _response("ConfirmAppointment", resultCode=ResultCode.OK.value)
+    return r.response("ConfirmAppointment", resultCode=ResultCode.OK.value)
 
 
-def make_appointment(call: Call, req: Any) -> Any:
+def make_appointment(call: Call, req: Any) -> Rendered:
     appointment = call.scheduling.booking.make_appointment(
         call.logical_address,
         m.to_actor(req.actor),
@@ -173,12 +158,10 @@ def make_appointment(call: Call, req: Any) -> Any:
         consumer=call.consumer_hsa_id,
     )
     code, text = booking_result(appointment)
-    return _response(
-        "MakeAppointment", appointmentId=str(appointment.id), resultCode=code.value, resultText=text
-    )
+    return r.response("MakeAppointment", appointmentId=str(appointment.id), resultCode=code.value, resultText=text)
 
 
-def update_appointment(call: Call, req: Any) -> Any:
+def update_appointment(call: Call, req: Any) -> Rendered:
     appointment = call.scheduling.rebooking.update_appointment(
         call.logical_address,
         m.to_actor(req.actor),
@@ -190,12 +173,10 @@ def update_appointment(call: Call, req: Any) -> Any:
         consumer=call.consumer_hsa_id,
     )
     code, text = booking_result(appointment)
-    return _response(
-        "UpdateAppointment", appointmentId=str(appointment.id), resultCode=code.value, resultText=text
-    )
+    return r.response("UpdateAppointment", appointmentId=str(appointment.id), resultCode=code.value, resultText=text)
 
 
-def cancel_appointment(call: Call, req: Any) -> Any:
+def cancel_appointment(call: Call, req: Any) -> Rendered:
     call.scheduling.cancellation.cancel_appointment(
         call.logical_address,
         m.to_actor(req.actor),
@@ -205,10 +186,10 @@ def cancel_appointment(call: Call, req: Any) -> Any:
         m.to_code(req.reasonCode),
         consumer=call.consumer_hsa_id,
     )
-    return _response("CancelAppointment", resultCode=ResultCode.OK.value)
+    return r.response("CancelAppointment", resultCode=ResultCode.OK.value)
 
 
-def get_appointment(call: Call, req: Any) -> Any:
+def get_appointment(call: Call, req: Any) -> Rendered:
     view = call.scheduling.reading.get_appointment(
         call.logical_address,
         m.to_person_id(req.personId),
@@ -217,17 +198,15 @@ def get_appointment(call: Call, req: Any) -> Any:
     if view is None:
         # OK without an appointment (TKB 2.0 §7.3.4: it may be left out when the id and the
         # personnummer match no booking); never reveal whether the id exists for somebody else.
-        return _response(
+        return r.response(
             "GetAppointment",
             resultCode=ResultCode.OK.value,
             resultText="Det finns ingen sådan bokning för personen.",
         )
-    return _response(
-        "GetAppointment", appointment=m.appointment(view), resultCode=ResultCode.OK.value
-    )
+    return r.response("GetAppointment", appointment=r.appointment(view), resultCode=ResultCode.OK.value)
 
 
-def get_appointments(call: Call, req: Any) -> Any:
+def get_appointments(call: Call, req: Any) -> Rendered:
     views = call.scheduling.reading.appointments(
         call.logical_address,
         m.to_person_id(req.personId),
@@ -236,20 +215,10 @@ def get_appointments(call: Call, req: Any) -> Any:
         time_type_code=req.timeTypeCode,
         healthcare_service_code=req.healthcareServiceCode,  # TKB 2.0 §7.4.4
     )
-    return _response(
-        "GetAppointments",
-        appointment=[
-            core.AppointmentPerHealthcareFacilityType(
-                appointmentId=str(v.appointment.id),
-                healthcareFacilityId=m.hsa_id(v.slot.facility.hsa_id),
-            )
-            for v in views
-        ]
-        or None,
-    )
+    return r.response("GetAppointments", appointment=[r.appointment_per_facility(v) for v in views])
 
 
-HANDLERS: dict[str, Callable[[Call, Any], Any]] = {
+HANDLERS: dict[str, Callable[[Call, Any], Rendered]] = {
     "GetHealthcareFacility": get_healthcare_facility,
     "GetHealthcareFacilities": get_healthcare_facilities,
     "GetTimeTypes": get_time_types,

@@ -23,3 +23,11 @@ def element(interaction: Interaction, name: str) -> Any:
     """A global element's binding class, e.g. ``element(i, "MakeAppointmentResponse")``."""
     cls = bindings(interaction).ELEMENTS[name]
     return cls
+
+
+@cache
+def writers(interaction: Interaction) -> ModuleType:
+    """The generated response writers of a 2.0 interaction's Responder XSD (soap/render.py)."""
+    if interaction.package:
+        raise ValueError(f"{interaction.name} {interaction.package}: writers are generated for the 2.0 schemas only")
+    return importlib.import_module("riv_scheduling.bindings.writers." + module_name(SCHEMA_DIR / interaction.xsd))

@@ -21,6 +21,7 @@ from riv_scheduling.access import CONSUMER_HSA_ID_KEY
 from riv_scheduling.bindings import itintegration_registry_1_0 as registry
 from riv_scheduling.contract import Interaction
 from riv_scheduling.domain import DomainError, Scheduling, UnknownHealthcareFacility
+from riv_scheduling.soap import render
 from riv_scheduling.soap.codec import FastSoap11
 from riv_scheduling.soap.envelope import shorten
 from riv_scheduling.soap.handlers import Call, SearchLimits
@@ -52,6 +53,13 @@ def _has_result_code(interaction: Interaction) -> bool:
     return "resultCode" in response._type_info
 
 
+def _result_only(interaction: Interaction) -> bool:
+    """Whether resultCode and resultText alone make a complete response (GetHealthcareFacility's
+    also needs its unit: there the binding stays, and the schema check withholds it as before)."""
+    response = element(interaction, f"{interaction.name}Response")
+    return all(t.Attributes.min_occurs == 0 for name, t in response._type_info.items() if name != "resultCode")
+
+
 def build_application(
     interaction: Interaction,
     handler: Callable[[Call, Any], Any],
@@ -59,8 +67,9 @@ def build_application(
     limits: SearchLimits | None = None,
 ) -> WsgiApplication:
     """The Spyne WSGI application that serves one 2.0 interaction."""
-    response_cls = element(interaction, f"{interaction.name}Response")
     with_result_code = _has_result_code(interaction)
+    response_cls = element(interaction, f"{interaction.name}Response")
+    rendered_result = _result_only(interaction)
 
     def invoke(env: dict[str, Any], request: Any) -> Any:
         call = Call(scheduling, env[LOGICAL_ADDRESS_KEY], env.get(CONSUMER_HSA_ID_KEY), limits)
@@ -69,6 +78,8 @@ def build_application(
                 to_actor(request.actor)  # every interaction's actor, used or not, must fit its type
             return handler(call, request)
         except DomainError as exc:
+            if with_result_code and rendered_result:
+                return render.response(interaction.name, resultCode=exc.code.value, resultText=exc.text)
             if with_result_code:
                 return response_cls(resultCode=exc.code.value, resultText=exc.text)
             raise Fault("Client", exc.text) from None

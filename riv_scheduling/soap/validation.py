@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 from lxml import etree
@@ -83,6 +84,7 @@ class Validator:
         raise SchemaViolation(f"Schema validation failed: {errors}")
 
 
+@cache  # Interaction.xsd builds Paths: four times per request otherwise
 def _key(interaction: Interaction) -> str:
     """Pools are per schema file: GetAvailableDates exists in 2.0 and in crm:scheduling 1.1."""
     return interaction.xsd.as_posix()

@@ -31,3 +31,16 @@ def test_every_responder_schema_has_a_binding_module_with_its_two_elements() -> 
         assert set(elements) == {interaction.name, f"{interaction.name}Response"}
         request = elements[interaction.name]
         assert request.__namespace__ == interaction.responder_ns
+
+
+def test_the_writers_are_generated_too_with_one_function_per_2_0_response_element() -> None:
+    import importlib
+
+    from riv_scheduling.codegen import WRITERS_PACKAGE
+    from riv_scheduling.contract import INTERACTIONS, module_name
+
+    generated = generate_all(SCHEMA_DIR)
+    assert WRITERS_PACKAGE in generated  # so the drift check above covers bindings/writers/ as well
+    for interaction in INTERACTIONS.values():
+        module = importlib.import_module(f"riv_scheduling.bindings.writers.{module_name(SCHEMA_DIR / interaction.xsd)}")
+        assert callable(getattr(module, f"{interaction.name}Response"))
