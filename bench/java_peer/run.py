@@ -71,10 +71,11 @@ from _common import (  # noqa: E402
     write_json,
 )
 from _load import Load, Request, _Conn, http_request  # noqa: E402
-from build import INSTALL, JARS, Built, build, missing_tools  # noqa: E402
 from lxml import etree  # noqa: E402
 
 from riv_scheduling.contract import INTERACTIONS  # noqa: E402
+
+from build import INSTALL, JARS, Built, build, missing_tools  # noqa: E402
 
 DEMO = ROOT / "examples" / "demo-clinic.toml"
 PATH = INTERACTIONS["GetAvailableTimeslots"].path
