@@ -345,39 +345,55 @@ class Bench:
         return took
 
     def statements(self, name: str) -> int:
-        """Statements (round trips) one booking of the kind sends, BEGIN and COMMIT included."""
-        postgres = self.store.engine.dialect.name == "postgresql"
-        if name == "floor":
-            calls = 0
-            inner = self.floor._execute
+        """Statements one booking of the kind sends to the database, BEGIN and COMMIT included,
+        counted at the driver (sqlite3's trace callback; psycopg's cursor and commit)."""
+        sent: list[str] = []
+        if self.store.engine.dialect.name == "sqlite":
+            def trace(statement: str) -> None:
+                if not statement.startswith("--"):  # a trigger's own statements are reported so
+                    sent.append(statement)
 
-            def count(sql: str, params: tuple[Any, ...]) -> Any:
-                nonlocal calls
-                calls += 1
-                return inner(sql, params)
-            self.floor._execute = count  # type: ignore[method-assign]
+            def checkout(dbapi_conn: Any, *_: Any) -> None:
+                dbapi_conn.set_trace_callback(trace)
+
+            def checkin(dbapi_conn: Any, *_: Any) -> None:
+                dbapi_conn.set_trace_callback(None)
+
+            event.listen(self.store.engine, "checkout", checkout)
+            event.listen(self.store.engine, "checkin", checkin)
+            self.floor.conn.set_trace_callback(trace)  # type: ignore[attr-defined]
             try:
                 self.run(name, 1)
             finally:
-                del self.floor._execute
-            return calls + (3 if postgres else 2)  # BEGIN (and the advisory lock), COMMIT
-        seen: list[str] = []
+                self.floor.conn.set_trace_callback(None)  # type: ignore[attr-defined]
+                event.remove(self.store.engine, "checkout", checkout)
+                event.remove(self.store.engine, "checkin", checkin)
+            return len(sent)
+        import psycopg
 
-        def log(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
-            seen.append(statement)
+        originals = psycopg.Cursor.execute, psycopg.Cursor.executemany, psycopg.Connection.commit
 
-        def on_commit(_c: Any) -> None:
-            seen.append("COMMIT")
+        def execute(cursor: Any, query: Any, *args: Any, **kw: Any) -> Any:
+            sent.append(str(query))
+            return originals[0](cursor, query, *args, **kw)
 
-        event.listen(self.store.engine, "before_cursor_execute", log)
-        event.listen(self.store.engine, "commit", on_commit)
+        def executemany(cursor: Any, query: Any, params: Any, *args: Any, **kw: Any) -> Any:
+            params = list(params)
+            sent.extend([str(query)] * len(params))
+            return originals[1](cursor, query, params, *args, **kw)
+
+        def commit(conn: Any) -> Any:
+            sent.extend(("BEGIN", "COMMIT"))  # psycopg sends BEGIN before a transaction's first statement
+            return originals[2](conn)
+
+        psycopg.Cursor.execute, psycopg.Cursor.executemany, psycopg.Connection.commit = (  # type: ignore[method-assign]
+            execute, executemany, commit)
         try:
             self.run(name, 1)
         finally:
-            event.remove(self.store.engine, "before_cursor_execute", log)
-            event.remove(self.store.engine, "commit", on_commit)
-        # SQLite: the engine sends BEGIN IMMEDIATE itself (seen); psycopg sends BEGIN unseen.
-        return len(seen) + (1 if postgres else 0)
+            psycopg.Cursor.execute, psycopg.Cursor.executemany, psycopg.Connection.commit = (  # type: ignore[method-assign]
+                originals)
+        return len(sent)
 
 
 def compare_rows(store: Store, ours: str, floors: str) -> list[str]:

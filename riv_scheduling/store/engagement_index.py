@@ -18,12 +18,15 @@ from riv_scheduling.domain.engagement_index import (
 )
 
 from .config_cache import ConfigReads
+from .driver import DriverStatement
 from .repositories import from_db, to_db
 from .tables import ei_outbox, ei_post, ei_reporting_unit
 
-# Built once (a booking writes the outbox and the post): no statement building per call.
-_INSERT_OUTBOX = insert(ei_outbox)
-_INSERT_POST = insert(ei_post)
+# Built once (a booking writes the outbox and the post): no statement building per call; the inserts
+# every booking makes run on the DB-API cursor (driver.py).
+_UNSET = ("id", "claim_token", "claimed_until_utc", "last_error")  # the deliverer's to set
+_INSERT_OUTBOX = DriverStatement(insert(ei_outbox), [c.key for c in ei_outbox.columns if c.key not in _UNSET])
+_INSERT_POST = DriverStatement(insert(ei_post), [c.key for c in ei_post.columns])
 _UPDATE_POST = update(ei_post).where(ei_post.c.appointment_id == bindparam("held"))
 _DELETE_POST = delete(ei_post).where(ei_post.c.appointment_id == bindparam("held"))
 _POST = select(ei_post).where(ei_post.c.appointment_id == bindparam("held"))
@@ -120,15 +123,15 @@ class EngagementIndexRepo:
     ) -> None:
         rows = [self._outbox_row(t) for t in transactions]
         if rows:
-            self._conn.execute(_INSERT_OUTBOX, rows)
+            _INSERT_OUTBOX.execute(self._conn, *rows)
         if post is None:
             if not new:
                 self._conn.execute(_DELETE_POST, {"held": str(appointment_id)})
             return
         row = self._post_row(appointment_id, post)
         if new:
-            self._conn.execute(_INSERT_POST, row)
+            _INSERT_POST.execute(self._conn, row)
             return
         held = row.pop("appointment_id")
         if self._conn.execute(_UPDATE_POST, {"held": held, **row}).rowcount == 0:
-            self._conn.execute(_INSERT_POST, {"appointment_id": held, **row})
+            _INSERT_POST.execute(self._conn, {"appointment_id": held, **row})

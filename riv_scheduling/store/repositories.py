@@ -40,6 +40,7 @@ from riv_scheduling.domain import (
 )
 
 from .config_cache import MISSING, ConfigReads
+from .driver import DriverStatement
 from .tables import (
     appointment,
     assignment,
@@ -157,8 +158,9 @@ def references_from_json(value: list[dict[str, Any]] | None) -> tuple[Reference,
 
 
 # The booking path's statements, built once: executing a pre-built statement skips building it
-# and computing its cache key on every call (SQLAlchemy then finds it compiled in its cache).
-_RESERVE = (
+# and computing its cache key on every call (SQLAlchemy then finds it compiled in its cache). Those
+# every MakeAppointment sends run on the DB-API cursor (driver.py): no execution context either.
+_RESERVE = DriverStatement(
     update(timeslot)
     .where(
         timeslot.c.id == bindparam("slot_id"),
@@ -172,9 +174,9 @@ _RELEASE = (
     .where(timeslot.c.id == bindparam("slot_id"), timeslot.c.booked > 0)
     .values(booked=timeslot.c.booked - 1)
 )
-_INSERT_APPOINTMENT = insert(appointment)  # the columns are the keys of the parameters given
+_INSERT_APPOINTMENT = DriverStatement(insert(appointment), [c.key for c in appointment.columns])
 _SAVE_APPOINTMENT = update(appointment).where(appointment.c.id == bindparam("appointment_id"))
-_OVERLAPPING_ACTIVE = (
+_OVERLAPPING_ACTIVE = DriverStatement(
     select(appointment)
     .join(timeslot, timeslot.c.id == appointment.c.timeslot_id)
     .where(
@@ -186,8 +188,8 @@ _OVERLAPPING_ACTIVE = (
         timeslot.c.end_utc > bindparam("start", type_=timeslot.c.end_utc.type),
     )
 )
-_INSERT_AUDIT_EVENT = insert(audit_event)
-_OPEN_INVITATIONS = (
+_INSERT_AUDIT_EVENT = DriverStatement(insert(audit_event), [c.key for c in audit_event.columns if c.key != "id"])
+_OPEN_INVITATIONS = DriverStatement(
     select(open_invitation)
     .where(
         open_invitation.c.facility_hsa_id == bindparam("facility"),
@@ -507,7 +509,7 @@ class OpenInvitationRepo:
     def open_for(self, facility_hsa_id: str, person_id: PersonId, time_type_code: str) -> list[OpenInvitation]:
         params = {"facility": facility_hsa_id, "root": person_id.root, "extension": person_id.extension,
                   "code": time_type_code}
-        return [self._invitation(r) for r in self._conn.execute(_OPEN_INVITATIONS, params)]
+        return [self._invitation(r) for r in _OPEN_INVITATIONS.rows(self._conn, params)]
 
     @staticmethod
     def _invitation(r: Row[Any]) -> OpenInvitation:
@@ -689,7 +691,7 @@ def _offered_to(priority: int | None) -> Any:
 
 
 # A booking's first read, built once.
-_SLOT_BY_ID = (
+_SLOT_BY_ID = DriverStatement(
     select(*_SLOT_COLUMNS).select_from(_SLOT_FROM).where(timeslot.c.id == bindparam("slot_id")).order_by(*_SLOT_ORDER)
 )
 
@@ -699,7 +701,7 @@ class TimeslotRepo:
         self._conn = conn
 
     def get(self, timeslot_id: uuid.UUID) -> Timeslot | None:
-        slots = _slots(self._conn.execute(_SLOT_BY_ID, {"slot_id": str(timeslot_id)}))
+        slots = _slots(_SLOT_BY_ID.rows(self._conn, {"slot_id": str(timeslot_id)}))
         return slots[0] if slots else None
 
     def find_free(
@@ -850,7 +852,7 @@ class TimeslotRepo:
 
     def reserve(self, timeslot_id: uuid.UUID) -> bool:
         # The database decides: only one concurrent UPDATE can find booked < capacity.
-        return self._conn.execute(_RESERVE, {"slot_id": str(timeslot_id)}).rowcount == 1
+        return _RESERVE.execute(self._conn, {"slot_id": str(timeslot_id)}) == 1
 
     def release(self, timeslot_id: uuid.UUID) -> None:
         self._conn.execute(_RELEASE, {"slot_id": str(timeslot_id)})
@@ -863,7 +865,7 @@ class AppointmentRepo:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         # overlapping_active's rows in this unit of work, until it writes an appointment
-        self._overlapping: dict[tuple[Any, ...], Sequence[Row[Any]]] = {}
+        self._overlapping: dict[tuple[Any, ...], list[Any]] = {}
 
     @staticmethod
     def _appointment(row: Row[Any]) -> Appointment:
@@ -911,8 +913,8 @@ class AppointmentRepo:
 
     def add(self, a: Appointment) -> None:
         self._overlapping.clear()
-        self._conn.execute(
-            _INSERT_APPOINTMENT,
+        _INSERT_APPOINTMENT.execute(
+            self._conn,
             {
                 "id": str(a.id),
                 "timeslot_id": str(a.timeslot_id),
@@ -977,7 +979,7 @@ class AppointmentRepo:
         rows = self._overlapping.get(key)
         if rows is None:
             params = dict(zip(("facility", "root", "extension", "start", "end"), key, strict=True))
-            rows = self._overlapping[key] = self._conn.execute(_OVERLAPPING_ACTIVE, params).all()
+            rows = self._overlapping[key] = _OVERLAPPING_ACTIVE.rows(self._conn, params)
         return [self._appointment(r) for r in rows]  # new objects each time: callers may change them
 
 
@@ -993,8 +995,8 @@ class AuditRepo:
         self._conn = conn
 
     def append(self, e: AuditEvent) -> None:
-        self._conn.execute(
-            _INSERT_AUDIT_EVENT,
+        _INSERT_AUDIT_EVENT.execute(
+            self._conn,
             {
                 "at_utc": to_db(e.at),
                 "interaction": e.interaction,
