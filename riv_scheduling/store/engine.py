@@ -258,6 +258,11 @@ class Store:
         self.engine.dispose()
 
 
+# Sent for every unit of work on SQLite: on the DB-API cursor (driver.py).
+_BEGIN_IMMEDIATE = DriverStatement(text("BEGIN IMMEDIATE"))
+_BEGIN = DriverStatement(text("BEGIN"))
+
+
 def _configure_sqlite(engine: Engine, busy_timeout_s: float = BUSY_TIMEOUT_S) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -277,7 +282,7 @@ def _configure_sqlite(engine: Engine, busy_timeout_s: float = BUSY_TIMEOUT_S) ->
     def on_begin(conn: Connection) -> None:
         # Writers take the write lock up front: no deadlock-prone lock upgrade later.
         immediate = conn.get_execution_options().get(_WRITE, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        (_BEGIN_IMMEDIATE if immediate else _BEGIN).execute(conn)
 
 
 def _enter_wal(cursor: Any) -> None:
