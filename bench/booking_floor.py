@@ -18,7 +18,10 @@ Target (issue 16): (a)/(c) <= 2 on SQLite and on PostgreSQL. Only ratios compare
 that of the median bookings; the median of the rounds' mean ratios is shown too (it counts the
 garbage collector and slow fsyncs in).
 Before timing, one booking of each kind is compared row by row (same columns, same values apart
-from ids, person and times), so the floor writes what the store writes.
+from ids, person and times), so the floor writes what the store writes; and the statements one
+booking sends are counted at the driver (BEGIN and COMMIT included). PostgreSQL is a throwaway
+server (bench/_common.Postgres: fsync off, for both sides alike). The units report to EI unless
+--no-ei. Last figures: bench/booking_floor.json, bench/booking_floor-postgres.json (--rounds 11).
 
     .venv/bin/python bench/booking_floor.py [--db sqlite|postgres] [--rounds 7] [--bookings 40]
         [--no-ei] [--json FILE]
