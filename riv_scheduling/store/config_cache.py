@@ -22,12 +22,14 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, select
 
+from .driver import DriverStatement
 from .tables import config_version
 
 T = TypeVar("T")
 MISSING: Any = object()
 MAX_ENTRIES = 20_000  # units x (facility + time types) + practitioners, with room to spare
-_VERSION = select(config_version.c.version).where(config_version.c.id == 1)
+# Read by nearly every unit of work: run on the DB-API cursor (driver.py).
+_VERSION = DriverStatement(select(config_version.c.version).where(config_version.c.id == 1))
 
 
 class ConfigCache:
@@ -66,7 +68,8 @@ class ConfigReads:
     def _current(self) -> int | None:
         if self._version is MISSING:
             # None: a database without the counter row; nothing is cached then.
-            self._version = self._conn.execute(_VERSION).scalar()
+            rows = _VERSION.rows(self._conn, {})
+            self._version = rows[0].version if rows else None
         return self._version
 
     def read(self, key: Hashable, load: Callable[[], T]) -> T:

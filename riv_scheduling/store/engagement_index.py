@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
 
 from riv_scheduling.domain.engagement_index import (
     EngagementKey,
@@ -18,8 +18,18 @@ from riv_scheduling.domain.engagement_index import (
 )
 
 from .config_cache import ConfigReads
+from .driver import DriverStatement
 from .repositories import from_db, to_db
 from .tables import ei_outbox, ei_post, ei_reporting_unit
+
+# Built once (a booking writes the outbox and the post): no statement building per call; the inserts
+# every booking makes run on the DB-API cursor (driver.py).
+_UNSET = ("id", "claim_token", "claimed_until_utc", "last_error")  # the deliverer's to set
+_INSERT_OUTBOX = DriverStatement(insert(ei_outbox), [c.key for c in ei_outbox.columns if c.key not in _UNSET])
+_INSERT_POST = DriverStatement(insert(ei_post), [c.key for c in ei_post.columns])
+_UPDATE_POST = update(ei_post).where(ei_post.c.appointment_id == bindparam("held"))
+_DELETE_POST = delete(ei_post).where(ei_post.c.appointment_id == bindparam("held"))
+_POST = select(ei_post).where(ei_post.c.appointment_id == bindparam("held"))
 
 KEY_COLUMNS = (
     "registered_resident_identification",
@@ -72,7 +82,7 @@ class EngagementIndexRepo:
         return EngagementPost(uuid.UUID(row.appointment_id), row.facility_hsa_id, key_of(row), from_db(row.start_utc))
 
     def post(self, appointment_id: uuid.UUID) -> EngagementPost | None:
-        row = self._conn.execute(select(ei_post).where(ei_post.c.appointment_id == str(appointment_id))).first()
+        row = self._conn.execute(_POST, {"held": str(appointment_id)}).first()
         return self._post(row) if row is not None else None
 
     def posts_of(self, facility_hsa_id: str) -> list[EngagementPost]:
@@ -85,7 +95,7 @@ class EngagementIndexRepo:
 
     @staticmethod
     def _outbox_row(t: EngagementTransaction) -> dict[str, Any]:
-        now = to_db(datetime.now().astimezone())
+        now = to_db(datetime.now(UTC))
         return {
             "appointment_id": str(t.appointment_id),
             "delete_flag": t.delete_flag,
@@ -113,14 +123,15 @@ class EngagementIndexRepo:
     ) -> None:
         rows = [self._outbox_row(t) for t in transactions]
         if rows:
-            self._conn.execute(insert(ei_outbox), rows)
-        held = ei_post.c.appointment_id == str(appointment_id)
-        if new and post is not None:
-            self._conn.execute(insert(ei_post).values(self._post_row(appointment_id, post)))
-            return
+            _INSERT_OUTBOX.execute(self._conn, *rows)
         if post is None:
-            self._conn.execute(delete(ei_post).where(held))
+            if not new:
+                self._conn.execute(_DELETE_POST, {"held": str(appointment_id)})
             return
-        values = {"facility_hsa_id": post.facility_hsa_id, **key_values(post.key), "start_utc": to_db(post.start)}
-        if self._conn.execute(update(ei_post).where(held).values(**values)).rowcount == 0:
-            self._conn.execute(insert(ei_post).values(appointment_id=str(appointment_id), **values))
+        row = self._post_row(appointment_id, post)
+        if new:
+            _INSERT_POST.execute(self._conn, row)
+            return
+        held = row.pop("appointment_id")
+        if self._conn.execute(_UPDATE_POST, {"held": held, **row}).rowcount == 0:
+            _INSERT_POST.execute(self._conn, {"appointment_id": held, **row})

@@ -24,7 +24,18 @@ import weakref
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Connection, Engine, RootTransaction, create_engine, event, exc, select, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Integer,
+    RootTransaction,
+    bindparam,
+    create_engine,
+    event,
+    exc,
+    select,
+    text,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
@@ -32,6 +43,7 @@ from riv_scheduling.domain import PersonId
 
 from . import schema
 from .config_cache import ConfigCache, ConfigReads
+from .driver import READ_ONLY, DriverStatement, ReadingUnitOfWorkWrites
 from .engagement_index import EngagementIndexRepo
 from .repositories import (
     AppointmentRepo,
@@ -50,8 +62,12 @@ DEFAULT_URL = "sqlite:///riv-scheduling.db"
 BUSY_TIMEOUT_S = 30
 PING_AFTER_IDLE_S = 1.0  # PostgreSQL: a pooled connection idle this long is checked before use
 _WRITE = "riv_scheduling_write"  # execution option: this transaction will write
-_READ_ONLY = "riv_scheduling_read_only"  # execution option: a reading unit of work (refuses to write)
+_READ_ONLY = READ_ONLY  # execution option: a reading unit of work (refuses to write)
 _PERSON_LOCK_SPACE = 0x52495601  # first key of pg_advisory_xact_lock(int, int): "RIV\x01"
+# Every change for a person takes it (PostgreSQL): run on the DB-API cursor (driver.py).
+_LOCK_PERSON = DriverStatement(
+    text("SELECT pg_advisory_xact_lock(:space, :key)").bindparams(
+        bindparam("space", type_=Integer), bindparam("key", type_=Integer)))
 
 
 def person_lock_key(person_id: PersonId) -> int:
@@ -126,10 +142,7 @@ class SqlUnitOfWork:
         if not self._write:
             raise ReadingUnitOfWorkWrites("lock_person: only a writing unit of work changes a person's appointments")
         if self._conn.dialect.name == "postgresql":
-            self._conn.execute(
-                text("SELECT pg_advisory_xact_lock(:space, :key)"),
-                {"space": _PERSON_LOCK_SPACE, "key": person_lock_key(person_id)},
-            )
+            _LOCK_PERSON.execute(self._conn, {"space": _PERSON_LOCK_SPACE, "key": person_lock_key(person_id)})
         # SQLite: writing units of work run one at a time already (BEGIN IMMEDIATE). Other
         # backends are not supported for serving (docs/operations.md).
 
@@ -245,6 +258,11 @@ class Store:
         self.engine.dispose()
 
 
+# Sent for every unit of work on SQLite: on the DB-API cursor (driver.py).
+_BEGIN_IMMEDIATE = DriverStatement(text("BEGIN IMMEDIATE"))
+_BEGIN = DriverStatement(text("BEGIN"))
+
+
 def _configure_sqlite(engine: Engine, busy_timeout_s: float = BUSY_TIMEOUT_S) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -264,7 +282,7 @@ def _configure_sqlite(engine: Engine, busy_timeout_s: float = BUSY_TIMEOUT_S) ->
     def on_begin(conn: Connection) -> None:
         # Writers take the write lock up front: no deadlock-prone lock upgrade later.
         immediate = conn.get_execution_options().get(_WRITE, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        (_BEGIN_IMMEDIATE if immediate else _BEGIN).execute(conn)
 
 
 def _enter_wal(cursor: Any) -> None:
@@ -323,10 +341,6 @@ def _refuse_writes_when_reading(engine: Engine) -> None:
 
 
 _WRITES = frozenset(("INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE", "CREATE", "ALTER", "DROP"))
-
-
-class ReadingUnitOfWorkWrites(RuntimeError):
-    """A unit of work entered without `writing()` tried to change the database."""
 
 
 def _dispose_after_fork(engine: Engine) -> None:

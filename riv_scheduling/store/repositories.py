@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, false, insert, or_, select, true, update
+from sqlalchemy import Connection, Row, and_, bindparam, delete, false, insert, or_, select, true, update
 
 from riv_scheduling.domain import (
     SNOMED_CT_OID,
@@ -40,6 +40,7 @@ from riv_scheduling.domain import (
 )
 
 from .config_cache import MISSING, ConfigReads
+from .driver import DriverStatement
 from .tables import (
     appointment,
     assignment,
@@ -154,6 +155,56 @@ def references_json(items: Iterable[Reference]) -> list[dict[str, Any]]:
 
 def references_from_json(value: list[dict[str, Any]] | None) -> tuple[Reference, ...]:
     return tuple(Reference(r["name"], r.get("description"), r.get("link")) for r in value or ())
+
+
+# The booking path's statements, built once: executing a pre-built statement skips building it
+# and computing its cache key on every call (SQLAlchemy then finds it compiled in its cache). Those
+# every MakeAppointment sends run on the DB-API cursor (driver.py): no execution context either.
+_RESERVE = DriverStatement(
+    update(timeslot)
+    .where(
+        timeslot.c.id == bindparam("slot_id"),
+        timeslot.c.booked < timeslot.c.capacity,
+        timeslot.c.withdrawn == false(),
+    )
+    .values(booked=timeslot.c.booked + 1)
+)
+_RELEASE = (
+    update(timeslot)
+    .where(timeslot.c.id == bindparam("slot_id"), timeslot.c.booked > 0)
+    .values(booked=timeslot.c.booked - 1)
+)
+_INSERT_APPOINTMENT = DriverStatement(insert(appointment), [c.key for c in appointment.columns])
+_SAVE_APPOINTMENT = update(appointment).where(appointment.c.id == bindparam("appointment_id"))
+_OVERLAPPING_ACTIVE = DriverStatement(
+    select(appointment)
+    .join(timeslot, timeslot.c.id == appointment.c.timeslot_id)
+    .where(
+        appointment.c.facility_hsa_id == bindparam("facility"),
+        appointment.c.person_extension == bindparam("extension"),
+        appointment.c.person_root == bindparam("root"),
+        appointment.c.state == AppointmentState.ACTIVE.value,
+        timeslot.c.start_utc < bindparam("end", type_=timeslot.c.start_utc.type),
+        timeslot.c.end_utc > bindparam("start", type_=timeslot.c.end_utc.type),
+    )
+)
+_INSERT_AUDIT_EVENT = DriverStatement(insert(audit_event), [c.key for c in audit_event.columns if c.key != "id"])
+_OPEN_INVITATIONS = DriverStatement(
+    select(open_invitation)
+    .where(
+        open_invitation.c.facility_hsa_id == bindparam("facility"),
+        open_invitation.c.person_root == bindparam("root"),
+        open_invitation.c.person_extension == bindparam("extension"),
+        open_invitation.c.time_type_code == bindparam("code"),
+        open_invitation.c.appointment_id.is_(None),
+    )
+    .order_by(open_invitation.c.created_at, open_invitation.c.id)
+)
+_ANSWER_INVITATION = (
+    update(open_invitation)
+    .where(open_invitation.c.id == bindparam("invitation_id"))
+    .values(appointment_id=bindparam("appointment_id"))
+)
 
 
 class FacilityRepo:
@@ -456,18 +507,9 @@ class OpenInvitationRepo:
         return None if r is None else self._invitation(r)
 
     def open_for(self, facility_hsa_id: str, person_id: PersonId, time_type_code: str) -> list[OpenInvitation]:
-        q = (
-            select(open_invitation)
-            .where(
-                open_invitation.c.facility_hsa_id == facility_hsa_id,
-                open_invitation.c.person_root == person_id.root,
-                open_invitation.c.person_extension == person_id.extension,
-                open_invitation.c.time_type_code == time_type_code,
-                open_invitation.c.appointment_id.is_(None),
-            )
-            .order_by(open_invitation.c.created_at, open_invitation.c.id)
-        )
-        return [self._invitation(r) for r in self._conn.execute(q)]
+        params = {"facility": facility_hsa_id, "root": person_id.root, "extension": person_id.extension,
+                  "code": time_type_code}
+        return [self._invitation(r) for r in _OPEN_INVITATIONS.rows(self._conn, params)]
 
     @staticmethod
     def _invitation(r: Row[Any]) -> OpenInvitation:
@@ -498,11 +540,8 @@ class OpenInvitationRepo:
         )
 
     def save(self, i: OpenInvitation) -> None:
-        self._conn.execute(
-            update(open_invitation)
-            .where(open_invitation.c.id == str(i.id))
-            .values(appointment_id=str(i.appointment_id) if i.appointment_id else None)
-        )
+        appointment_id = str(i.appointment_id) if i.appointment_id else None
+        self._conn.execute(_ANSWER_INVITATION, {"invitation_id": str(i.id), "appointment_id": appointment_id})
 
 
 class PractitionerRepo:
@@ -651,18 +690,18 @@ def _offered_to(priority: int | None) -> Any:
     return or_(timeslot.c.priority.is_(None), timeslot.c.priority >= priority)
 
 
+# A booking's first read, built once.
+_SLOT_BY_ID = DriverStatement(
+    select(*_SLOT_COLUMNS).select_from(_SLOT_FROM).where(timeslot.c.id == bindparam("slot_id")).order_by(*_SLOT_ORDER)
+)
+
+
 class TimeslotRepo:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     def get(self, timeslot_id: uuid.UUID) -> Timeslot | None:
-        q = (
-            select(*_SLOT_COLUMNS)
-            .select_from(_SLOT_FROM)
-            .where(timeslot.c.id == str(timeslot_id))
-            .order_by(*_SLOT_ORDER)
-        )
-        slots = _slots(self._conn.execute(q))
+        slots = _slots(_SLOT_BY_ID.rows(self._conn, {"slot_id": str(timeslot_id)}))
         return slots[0] if slots else None
 
     def find_free(
@@ -813,23 +852,10 @@ class TimeslotRepo:
 
     def reserve(self, timeslot_id: uuid.UUID) -> bool:
         # The database decides: only one concurrent UPDATE can find booked < capacity.
-        result = self._conn.execute(
-            update(timeslot)
-            .where(
-                timeslot.c.id == str(timeslot_id),
-                timeslot.c.booked < timeslot.c.capacity,
-                timeslot.c.withdrawn == false(),
-            )
-            .values(booked=timeslot.c.booked + 1)
-        )
-        return result.rowcount == 1
+        return _RESERVE.execute(self._conn, {"slot_id": str(timeslot_id)}) == 1
 
     def release(self, timeslot_id: uuid.UUID) -> None:
-        self._conn.execute(
-            update(timeslot)
-            .where(timeslot.c.id == str(timeslot_id), timeslot.c.booked > 0)
-            .values(booked=timeslot.c.booked - 1)
-        )
+        self._conn.execute(_RELEASE, {"slot_id": str(timeslot_id)})
 
     def withdraw(self, timeslot_id: uuid.UUID) -> None:
         self._conn.execute(update(timeslot).where(timeslot.c.id == str(timeslot_id)).values(withdrawn=true()))
@@ -838,6 +864,8 @@ class TimeslotRepo:
 class AppointmentRepo:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        # overlapping_active's rows in this unit of work, until it writes an appointment
+        self._overlapping: dict[tuple[Any, ...], list[Any]] = {}
 
     @staticmethod
     def _appointment(row: Row[Any]) -> Appointment:
@@ -884,25 +912,28 @@ class AppointmentRepo:
         return self._appointment(row) if row else None
 
     def add(self, a: Appointment) -> None:
-        self._conn.execute(
-            insert(appointment).values(
-                id=str(a.id),
-                timeslot_id=str(a.timeslot_id),
-                facility_hsa_id=a.facility_hsa_id,
-                person_root=a.person_id.root,
-                person_extension=a.person_id.extension,
-                replaces=str(a.replaces) if a.replaces else None,
-                created_at=to_db(a.created_at),
-                information=infos_json(a.information),
-                alternative_location=a.alternative_location,
-                references=references_json(a.references),
-                related_appointment_ids=[str(i) for i in a.related_appointment_ids],
+        self._overlapping.clear()
+        _INSERT_APPOINTMENT.execute(
+            self._conn,
+            {
+                "id": str(a.id),
+                "timeslot_id": str(a.timeslot_id),
+                "facility_hsa_id": a.facility_hsa_id,
+                "person_root": a.person_id.root,
+                "person_extension": a.person_id.extension,
+                "replaces": str(a.replaces) if a.replaces else None,
+                "created_at": to_db(a.created_at),
+                "information": infos_json(a.information),
+                "alternative_location": a.alternative_location,
+                "references": references_json(a.references),
+                "related_appointment_ids": [str(i) for i in a.related_appointment_ids],
                 **self._mutable(a),
-            )
+            },
         )
 
     def save(self, a: Appointment) -> None:
-        self._conn.execute(update(appointment).where(appointment.c.id == str(a.id)).values(**self._mutable(a)))
+        self._overlapping.clear()
+        self._conn.execute(_SAVE_APPOINTMENT, {"appointment_id": str(a.id), **self._mutable(a)})
 
     def _active(self, facility_hsa_id: str, person_id: PersonId) -> list[Any]:
         return [
@@ -941,10 +972,15 @@ class AppointmentRepo:
     def overlapping_active(
         self, facility_hsa_id: str, person_id: PersonId, start: datetime, end: datetime
     ) -> list[Appointment]:
-        conditions = self._active(facility_hsa_id, person_id)
-        conditions.append(and_(timeslot.c.start_utc < to_db(end), timeslot.c.end_utc > to_db(start)))
-        q = select(appointment).join(timeslot, timeslot.c.id == appointment.c.timeslot_id).where(*conditions)
-        return [self._appointment(r) for r in self._conn.execute(q)]
+        # A booking asks twice (is it a retry? is the person occupied?): the rows read first are
+        # still the database's, since only this repository writes appointments and the person's
+        # changes are serialised (lock_person), so the second question costs no round trip.
+        key = (facility_hsa_id, person_id.root, person_id.extension, to_db(start), to_db(end))
+        rows = self._overlapping.get(key)
+        if rows is None:
+            params = dict(zip(("facility", "root", "extension", "start", "end"), key, strict=True))
+            rows = self._overlapping[key] = _OVERLAPPING_ACTIVE.rows(self._conn, params)
+        return [self._appointment(r) for r in rows]  # new objects each time: callers may change them
 
 
 def _clip(value: str | None, length: int) -> str | None:
@@ -959,24 +995,25 @@ class AuditRepo:
         self._conn = conn
 
     def append(self, e: AuditEvent) -> None:
-        self._conn.execute(
-            insert(audit_event).values(
-                at_utc=to_db(e.at),
-                interaction=e.interaction,
-                action=e.action.value,
-                result_code=e.result_code.value,
-                facility_hsa_id=_clip(e.facility_hsa_id, 64),
-                person_root=_clip(e.person_id.root, 64) if e.person_id else None,
-                person_extension=_clip(e.person_id.extension, 64) if e.person_id else None,
-                actor_root=_clip(e.actor.id_root, 64) if e.actor else None,
-                actor_extension=_clip(e.actor.id_extension, 64) if e.actor else None,
-                actor_type=_clip(e.actor.type_code, 64) if e.actor else None,
-                consumer_hsa_id=_clip(e.consumer_hsa_id, 64),
-                appointment_id=str(e.appointment_id) if e.appointment_id else None,
-                new_appointment_id=str(e.new_appointment_id) if e.new_appointment_id else None,
-                timeslot_id=str(e.timeslot_id) if e.timeslot_id else None,
-                detail=e.detail,
-            )
+        _INSERT_AUDIT_EVENT.execute(
+            self._conn,
+            {
+                "at_utc": to_db(e.at),
+                "interaction": e.interaction,
+                "action": e.action.value,
+                "result_code": e.result_code.value,
+                "facility_hsa_id": _clip(e.facility_hsa_id, 64),
+                "person_root": _clip(e.person_id.root, 64) if e.person_id else None,
+                "person_extension": _clip(e.person_id.extension, 64) if e.person_id else None,
+                "actor_root": _clip(e.actor.id_root, 64) if e.actor else None,
+                "actor_extension": _clip(e.actor.id_extension, 64) if e.actor else None,
+                "actor_type": _clip(e.actor.type_code, 64) if e.actor else None,
+                "consumer_hsa_id": _clip(e.consumer_hsa_id, 64),
+                "appointment_id": str(e.appointment_id) if e.appointment_id else None,
+                "new_appointment_id": str(e.new_appointment_id) if e.new_appointment_id else None,
+                "timeslot_id": str(e.timeslot_id) if e.timeslot_id else None,
+                "detail": e.detail,
+            },
         )
 
     @staticmethod

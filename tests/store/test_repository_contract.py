@@ -703,6 +703,35 @@ def test_overlapping_active_takes_periods_half_open(clinic: Backend) -> None:
     assert overlapping(at(1, 8).astimezone(UTC), at(1, 12).astimezone(UTC)) == {a.id, b.id}
 
 
+def test_overlapping_active_asked_again_in_one_unit_of_work_sees_its_own_writes(clinic: Backend) -> None:
+    """The store answers a repeated question from the rows it read (a booking asks twice): an
+    appointment added or changed in between must still show, and a changed answer must not stick."""
+    morning, later = slot(at(1, 9), minutes=30), slot(at(1, 10), minutes=30)
+    add_slots(clinic, morning, later)
+    held = book(clinic, morning)
+    new = appointment(later)
+
+    def run(uow: UnitOfWork) -> list[set[uuid.UUID]]:
+        def overlapping() -> set[uuid.UUID]:
+            return {x.id for x in uow.appointments.overlapping_active(NORR, TOLVAN, at(1, 8), at(1, 12))}
+
+        seen = [overlapping()]
+        first = uow.appointments.overlapping_active(NORR, TOLVAN, at(1, 8), at(1, 12))[0]
+        first.state = AppointmentState.CANCELLED  # a caller changing what it got, without saving
+        seen.append({x.id for x in uow.appointments.overlapping_active(NORR, TOLVAN, at(1, 8), at(1, 12))
+                     if x.state is AppointmentState.ACTIVE})
+        assert uow.timeslots.reserve(later.id)
+        uow.appointments.add(new)
+        seen.append(overlapping())
+        uow.appointments.save(dataclasses.replace(held, state=AppointmentState.CANCELLED, updated_at=at(0, 10)))
+        seen.append(overlapping())
+        return seen
+
+    assert clinic.write(run) == [{held.id}, {held.id}, {held.id, new.id}, {new.id}]
+    assert {x.id for x in clinic.read(lambda uow: uow.appointments.overlapping_active(
+        NORR, TOLVAN, at(1, 8), at(1, 12)))} == {new.id}
+
+
 # -- audit --------------------------------------------------------------------------------------
 
 
