@@ -6,10 +6,11 @@ import uuid
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, false, insert, or_, select, true, update
+from sqlalchemy import Connection, Row, Select, and_, bindparam, delete, false, insert, or_, select, true, update
 
 from riv_scheduling.domain import (
     SNOMED_CT_OID,
@@ -40,6 +41,7 @@ from riv_scheduling.domain import (
 )
 
 from .config_cache import MISSING, ConfigReads
+from .prepared import Prepared
 from .tables import (
     appointment,
     assignment,
@@ -609,46 +611,72 @@ _SLOT_FROM = timeslot.outerjoin(timeslot_practitioner, timeslot_practitioner.c.t
 _SLOT_ORDER = (timeslot.c.start_utc, timeslot.c.id, timeslot_practitioner.c.position)
 
 
-def _slots(rows: Iterable[Row[Any]]) -> list[Timeslot]:
-    """Fold joined rows (ordered by slot) into Timeslots."""
+def _slots(rows: Iterable[Sequence[Any]]) -> list[Timeslot]:
+    """Fold joined rows (ordered by slot; columns as _SLOT_COLUMNS) into Timeslots.
+
+    By position, so that rows of a Prepared statement (plain sequences) fold as SQLAlchemy's do."""
     result: list[Timeslot] = []
-    current: Row[Any] | None = None
+    current: Sequence[Any] | None = None
     practitioners: list[str] = []
-
-    def flush() -> None:
-        if current is not None:
-            result.append(
-                Timeslot(
-                    id=uuid.UUID(current.id),
-                    facility_hsa_id=current.facility_hsa_id,
-                    time_type_code=current.time_type_code,
-                    start=from_db(current.start_utc),
-                    end=from_db(current.end_utc),
-                    practitioner_ids=tuple(practitioners),
-                    capacity=current.capacity,
-                    booked=current.booked,
-                    withdrawn=current.withdrawn,
-                    priority=current.priority,
-                    resources=resources_from_json(current.resources),
-                    alternative_location=current.alternative_location,
-                )
-            )
-
     for row in rows:
-        if current is None or row.id != current.id:
-            flush()
+        if current is None or row[0] != current[0]:
+            if current is not None:
+                result.append(_slot(current, practitioners))
             current, practitioners = row, []
-        if row.practitioner_hsa_id is not None:
-            practitioners.append(row.practitioner_hsa_id)
-    flush()
+        if row[11] is not None:
+            practitioners.append(row[11])
+    if current is not None:
+        result.append(_slot(current, practitioners))
     return result
 
 
-def _offered_to(priority: int | None) -> Any:
-    """SQL form of `Timeslot.offered_to`: slots held for priority p go to searches with priority <= p."""
-    if priority is None:
-        return timeslot.c.priority.is_(None)
-    return or_(timeslot.c.priority.is_(None), timeslot.c.priority >= priority)
+def _slot(row: Sequence[Any], practitioners: list[str]) -> Timeslot:
+    (id_, facility_hsa_id, time_type_code, start_utc, end_utc, capacity, booked, withdrawn, priority, resources,
+     alternative_location) = row[:11]
+    return Timeslot(
+        id=uuid.UUID(id_),
+        facility_hsa_id=facility_hsa_id,
+        time_type_code=time_type_code,
+        start=from_db(start_utc),
+        end=from_db(end_utc),
+        practitioner_ids=tuple(practitioners),
+        capacity=capacity,
+        booked=booked,
+        withdrawn=withdrawn,
+        priority=priority,
+        resources=resources_from_json(resources) if resources else (),
+        alternative_location=alternative_location,
+    )
+
+
+@lru_cache(maxsize=256)
+def _find_free_statement(codes: int | None, by_practitioner: bool, priority: bool) -> Prepared:
+    """find_free's SELECT for one shape: how many time type codes (None: any), whether a practitioner
+    filter, whether a priority (a slot held for priority p goes to searches with priority <= p)."""
+
+    def build() -> Select[Any]:
+        conditions = [
+            timeslot.c.facility_hsa_id == bindparam("unit"),
+            timeslot.c.start_utc >= bindparam("start_from"),
+            timeslot.c.start_utc < bindparam("start_before"),
+            timeslot.c.booked < timeslot.c.capacity,
+            timeslot.c.withdrawn == false(),
+            or_(timeslot.c.priority.is_(None), timeslot.c.priority >= bindparam("priority"))
+            if priority
+            else timeslot.c.priority.is_(None),
+        ]
+        if codes is not None:
+            conditions.append(timeslot.c.time_type_code.in_([bindparam(f"code{i}") for i in range(codes)]))
+        if by_practitioner:
+            tp = timeslot_practitioner.alias("tp_filter")
+            conditions.append(
+                select(tp.c.timeslot_id)
+                .where(tp.c.timeslot_id == timeslot.c.id, tp.c.practitioner_hsa_id == bindparam("practitioner"))
+                .exists()
+            )
+        return select(*_SLOT_COLUMNS).select_from(_SLOT_FROM).where(*conditions).order_by(*_SLOT_ORDER)
+
+    return Prepared(build)
 
 
 class TimeslotRepo:
@@ -674,28 +702,22 @@ class TimeslotRepo:
         practitioner_hsa_id: str | None = None,
         priority: int | None = None,
     ) -> list[Timeslot]:
-        conditions = [
-            timeslot.c.facility_hsa_id == facility_hsa_id,
-            timeslot.c.start_utc >= to_db(start_from),
-            timeslot.c.start_utc < to_db(start_before),
-            timeslot.c.booked < timeslot.c.capacity,
-            timeslot.c.withdrawn == false(),
-            _offered_to(priority),
-        ]
-        if time_type_codes is not None:
-            conditions.append(timeslot.c.time_type_code.in_(sorted(time_type_codes)))
-        if practitioner_hsa_id is not None:
-            tp = timeslot_practitioner.alias("tp_filter")
-            conditions.append(
-                select(tp.c.timeslot_id)
-                .where(
-                    tp.c.timeslot_id == timeslot.c.id,
-                    tp.c.practitioner_hsa_id == practitioner_hsa_id,
-                )
-                .exists()
-            )
-        q = select(*_SLOT_COLUMNS).select_from(_SLOT_FROM).where(*conditions).order_by(*_SLOT_ORDER)
-        return _slots(self._conn.execute(q))
+        codes = None if time_type_codes is None else sorted(time_type_codes)
+        if codes is not None and not codes:
+            return []  # IN () holds for no slot
+        values: dict[str, Any] = {
+            "unit": facility_hsa_id,
+            "start_from": to_db(start_from),
+            "start_before": to_db(start_before),
+            "priority": priority,
+            "practitioner": practitioner_hsa_id,
+        }
+        if codes is not None:
+            values.update((f"code{i}", code) for i, code in enumerate(codes))
+        statement = _find_free_statement(
+            None if codes is None else len(codes), practitioner_hsa_id is not None, priority is not None
+        )
+        return _slots(statement.all(self._conn, values))
 
     def _free_from(self, facility_hsa_id: str, start_from: datetime) -> list[Any]:
         return [
