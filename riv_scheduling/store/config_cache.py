@@ -22,12 +22,14 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, select
 
+from .prepared import Prepared
 from .tables import config_version
 
 T = TypeVar("T")
 MISSING: Any = object()
 MAX_ENTRIES = 20_000  # units x (facility + time types) + practitioners, with room to spare
-_VERSION = select(config_version.c.version).where(config_version.c.id == 1)
+# Read by nearly every call: compiled once (prepared.py).
+_VERSION = Prepared(lambda: select(config_version.c.version).where(config_version.c.id == 1))
 
 
 class ConfigCache:
@@ -66,7 +68,7 @@ class ConfigReads:
     def _current(self) -> int | None:
         if self._version is MISSING:
             # None: a database without the counter row; nothing is cached then.
-            self._version = self._conn.execute(_VERSION).scalar()
+            self._version = _VERSION.scalar(self._conn, {})
         return self._version
 
     def read(self, key: Hashable, load: Callable[[], T]) -> T:

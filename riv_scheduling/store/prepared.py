@@ -31,6 +31,8 @@ class _Compiled:
         binds = compiled.binds
         self.names: tuple[str, ...] = tuple(compiled.positiontup or ()) if dialect.positional else tuple(binds)
         self.positional = bool(dialect.positional)
+        # Literal values in the statement (`column == 1`) are bound parameters too: their default.
+        self.defaults = {name: binds[name].effective_value for name in self.names if not binds[name].required}
         self.bind: dict[str, Processor | None] = {
             name: binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in self.names
         }
@@ -41,11 +43,12 @@ class _Compiled:
                 self.result.append((i, process))
 
     def parameters(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
-        bind = self.bind
-        processed = {
-            name: (process(values[name]) if (process := bind[name]) is not None else values[name])
-            for name in self.names
-        }
+        bind, defaults = self.bind, self.defaults
+        processed = {}
+        for name in self.names:
+            value = values[name] if name in values else defaults[name]  # KeyError: a value not given
+            process = bind[name]
+            processed[name] = value if process is None else process(value)
         return tuple(processed[name] for name in self.names) if self.positional else processed
 
     def rows(self, raw: Sequence[Sequence[Any]]) -> list[Sequence[Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import fields
@@ -10,7 +11,22 @@ from functools import lru_cache
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, and_, bindparam, delete, false, insert, or_, select, true, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    Select,
+    Text,
+    and_,
+    bindparam,
+    delete,
+    false,
+    insert,
+    or_,
+    select,
+    true,
+    type_coerce,
+    update,
+)
 
 from riv_scheduling.domain import (
     SNOMED_CT_OID,
@@ -607,6 +623,9 @@ _SLOT_COLUMNS = (
     timeslot.c.alternative_location,
     timeslot_practitioner.c.practitioner_hsa_id,
 )
+# The same with `resources` as the driver gives it (text on SQLite): nearly always "[]", which
+# _slot reads without a JSON parse per slot. The SQL is the same.
+_SLOT_COLUMNS_RAW_JSON = tuple(type_coerce(c, Text) if c is timeslot.c.resources else c for c in _SLOT_COLUMNS)
 _SLOT_FROM = timeslot.outerjoin(timeslot_practitioner, timeslot_practitioner.c.timeslot_id == timeslot.c.id)
 _SLOT_ORDER = (timeslot.c.start_utc, timeslot.c.id, timeslot_practitioner.c.position)
 
@@ -644,7 +663,9 @@ def _slot(row: Sequence[Any], practitioners: list[str]) -> Timeslot:
         booked=booked,
         withdrawn=withdrawn,
         priority=priority,
-        resources=resources_from_json(resources) if resources else (),
+        resources=resources_from_json(json.loads(resources) if isinstance(resources, str) else resources)
+        if resources and resources != "[]"
+        else (),
         alternative_location=alternative_location,
     )
 
@@ -674,7 +695,7 @@ def _find_free_statement(codes: int | None, by_practitioner: bool, priority: boo
                 .where(tp.c.timeslot_id == timeslot.c.id, tp.c.practitioner_hsa_id == bindparam("practitioner"))
                 .exists()
             )
-        return select(*_SLOT_COLUMNS).select_from(_SLOT_FROM).where(*conditions).order_by(*_SLOT_ORDER)
+        return select(*_SLOT_COLUMNS_RAW_JSON).select_from(_SLOT_FROM).where(*conditions).order_by(*_SLOT_ORDER)
 
     return Prepared(build)
 
