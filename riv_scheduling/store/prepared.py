@@ -14,12 +14,17 @@ statement after a few executions on PostgreSQL.
 from __future__ import annotations
 
 import threading
+from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Dialect, Select
 
 Processor = Callable[[Any], Any]
+
+
+def _row_type(keys: list[str]) -> Any:
+    return namedtuple("PreparedRow", keys, rename=True)
 
 
 class _Compiled:
@@ -36,6 +41,8 @@ class _Compiled:
         self.bind: dict[str, Processor | None] = {
             name: binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in self.names
         }
+        # Rows with attribute access by column key, as SQLAlchemy's (`named`).
+        self.row = _row_type([str(c.key) for c in statement.selected_columns])
         self.result: list[tuple[int, Processor]] = []
         for i, column in enumerate(statement.selected_columns):
             process = column.type.dialect_impl(dialect).result_processor(dialect, None)
@@ -90,6 +97,12 @@ class Prepared:
         compiled = self._for(conn.dialect)
         raw = conn.exec_driver_sql(compiled.sql, compiled.parameters(values)).fetchall()
         return compiled.rows(raw)
+
+    def named(self, conn: Connection, values: Mapping[str, Any]) -> list[Any]:
+        """The rows as named tuples: `row.column_key`, or by position."""
+        compiled = self._for(conn.dialect)
+        make = compiled.row._make
+        return [make(row) for row in self.all(conn, values)]
 
     def scalar(self, conn: Connection, values: Mapping[str, Any]) -> Any:
         """The first column of the first row, or None."""

@@ -102,12 +102,12 @@ def _code_values(prefix: str, code: Code | None) -> dict[str, str | None]:
     }
 
 
-def _code(row: Row[Any], prefix: str) -> Code | None:
-    m = row._mapping
-    value = m[f"{prefix}_code"]
+def _code(row: Any, prefix: str) -> Code | None:
+    """From a row with attribute access (SQLAlchemy's, or a Prepared statement's named rows)."""
+    value = getattr(row, f"{prefix}_code")
     if value is None:
         return None
-    return Code(value, m[f"{prefix}_code_system"], m[f"{prefix}_display_name"])
+    return Code(value, getattr(row, f"{prefix}_code_system"), getattr(row, f"{prefix}_display_name"))
 
 
 # -- JSON forms of value objects (lists that are read with their owner, never searched) ----
@@ -430,20 +430,22 @@ class AssignmentRepo:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def list(self, facility_hsa_id: str, person_id: PersonId) -> list[Assignment]:
-        q = (
-            select(assignment)
-            .where(
-                assignment.c.facility_hsa_id == facility_hsa_id,
-                assignment.c.person_root == person_id.root,
-                assignment.c.person_extension == person_id.extension,
-            )
-            .order_by(assignment.c.time_type_code)
+    # Read by every search for a person: compiled once (prepared.py).
+    _LIST = Prepared(
+        lambda: select(assignment)
+        .where(
+            assignment.c.facility_hsa_id == bindparam("unit"),
+            assignment.c.person_root == bindparam("root"),
+            assignment.c.person_extension == bindparam("extension"),
         )
-        return [
-            Assignment(r.facility_hsa_id, person_id, r.time_type_code, r.priority, r.valid_until)
-            for r in self._conn.execute(q)
-        ]
+        .order_by(assignment.c.time_type_code)
+    )
+
+    def list(self, facility_hsa_id: str, person_id: PersonId) -> list[Assignment]:
+        rows = self._LIST.named(
+            self._conn, {"unit": facility_hsa_id, "root": person_id.root, "extension": person_id.extension}
+        )
+        return [Assignment(r.facility_hsa_id, person_id, r.time_type_code, r.priority, r.valid_until) for r in rows]
 
     def save(self, a: Assignment) -> None:
         key = (
@@ -625,7 +627,9 @@ _SLOT_COLUMNS = (
 )
 # The same with `resources` as the driver gives it (text on SQLite): nearly always "[]", which
 # _slot reads without a JSON parse per slot. The SQL is the same.
-_SLOT_COLUMNS_RAW_JSON = tuple(type_coerce(c, Text) if c is timeslot.c.resources else c for c in _SLOT_COLUMNS)
+_SLOT_COLUMNS_RAW_JSON = tuple(
+    type_coerce(c, Text).label("resources") if c is timeslot.c.resources else c for c in _SLOT_COLUMNS
+)
 _SLOT_FROM = timeslot.outerjoin(timeslot_practitioner, timeslot_practitioner.c.timeslot_id == timeslot.c.id)
 _SLOT_ORDER = (timeslot.c.start_utc, timeslot.c.id, timeslot_practitioner.c.position)
 
@@ -878,6 +882,34 @@ class TimeslotRepo:
         self._conn.execute(update(timeslot).where(timeslot.c.id == str(timeslot_id)).values(withdrawn=true()))
 
 
+@lru_cache(maxsize=8)
+def _active_statement(start_from: bool, start_before: bool) -> Prepared:
+    """list_active's SELECT: the appointment's columns, then its slot's as _SLOT_COLUMNS (labelled)."""
+
+    def build() -> Select[Any]:
+        conditions = [
+            appointment.c.facility_hsa_id == bindparam("unit"),
+            appointment.c.person_extension == bindparam("extension"),
+            appointment.c.person_root == bindparam("root"),
+            appointment.c.state == AppointmentState.ACTIVE.value,
+        ]
+        if start_from:
+            conditions.append(timeslot.c.start_utc >= bindparam("start_from"))
+        if start_before:
+            conditions.append(timeslot.c.start_utc < bindparam("start_before"))
+        slot_columns = (c.label(f"slot_{i}") for i, c in enumerate(_SLOT_COLUMNS_RAW_JSON))
+        return (
+            select(*appointment.c, *slot_columns)
+            .select_from(appointment.join(timeslot, timeslot.c.id == appointment.c.timeslot_id).outerjoin(
+                timeslot_practitioner, timeslot_practitioner.c.timeslot_id == timeslot.c.id
+            ))
+            .where(*conditions)
+            .order_by(timeslot.c.start_utc, appointment.c.id, timeslot_practitioner.c.position)
+        )
+
+    return Prepared(build)
+
+
 class AppointmentRepo:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -955,18 +987,6 @@ class AppointmentRepo:
             appointment.c.state == AppointmentState.ACTIVE.value,
         ]
 
-    def _with_slots(self, conditions: Sequence[Any]) -> list[tuple[Appointment, Timeslot]]:
-        q = select(appointment).join(timeslot, timeslot.c.id == appointment.c.timeslot_id)
-        rows = self._conn.execute(q.where(*conditions).order_by(timeslot.c.start_utc)).all()
-        if not rows:
-            return []
-        slot_ids = [r.timeslot_id for r in rows]
-        slots: dict[str, Timeslot] = {}
-        for batch in _chunks(slot_ids):
-            sq = select(*_SLOT_COLUMNS).select_from(_SLOT_FROM).where(timeslot.c.id.in_(batch)).order_by(*_SLOT_ORDER)
-            slots.update((str(s.id), s) for s in _slots(self._conn.execute(sq)))
-        return [(self._appointment(r), slots[r.timeslot_id]) for r in rows]
-
     def list_active(
         self,
         facility_hsa_id: str,
@@ -974,12 +994,28 @@ class AppointmentRepo:
         start_from: datetime | None = None,
         start_before: datetime | None = None,
     ) -> list[tuple[Appointment, Timeslot]]:
-        conditions = self._active(facility_hsa_id, person_id)
+        """The person's active appointments with their slots, by start: one prepared query (every
+        search for a person runs it)."""
+        values: dict[str, Any] = {"unit": facility_hsa_id, "root": person_id.root, "extension": person_id.extension}
         if start_from is not None:
-            conditions.append(timeslot.c.start_utc >= to_db(start_from))
+            values["start_from"] = to_db(start_from)
         if start_before is not None:
-            conditions.append(timeslot.c.start_utc < to_db(start_before))
-        return self._with_slots(conditions)
+            values["start_before"] = to_db(start_before)
+        rows = _active_statement(start_from is not None, start_before is not None).named(self._conn, values)
+        found: list[tuple[Appointment, Timeslot]] = []
+        width = len(appointment.c)
+        current: Any = None
+        practitioners: list[str] = []
+        for row in rows:  # one row per practitioner of the slot (or one with NULL)
+            if current is None or row.id != current.id:
+                if current is not None:
+                    found.append((self._appointment(current), _slot(current[width:], practitioners)))
+                current, practitioners = row, []
+            if row[width + 11] is not None:
+                practitioners.append(row[width + 11])
+        if current is not None:
+            found.append((self._appointment(current), _slot(current[width:], practitioners)))
+        return found
 
     def overlapping_active(
         self, facility_hsa_id: str, person_id: PersonId, start: datetime, end: datetime
