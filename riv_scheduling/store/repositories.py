@@ -84,8 +84,11 @@ def to_db(dt: datetime) -> datetime:
 
 
 def from_db(value: datetime) -> datetime:
-    """Naive UTC column value -> aware Stockholm datetime."""
-    return value.replace(tzinfo=UTC).astimezone(STOCKHOLM)
+    """Naive UTC column value -> aware Stockholm datetime.
+
+    What `value.replace(tzinfo=UTC).astimezone(STOCKHOLM)` gives (astimezone calls fromutc so),
+    without the UTC datetime in between: a search converts two per slot."""
+    return STOCKHOLM.fromutc(value.replace(tzinfo=STOCKHOLM))
 
 
 def _chunks(items: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
