@@ -280,11 +280,11 @@ class Search(UseCase):
 
         # Slots the citizen could not book anyway: overlapping their other active appointments.
         busy = [
-            (start, end)
+            (busy_start, busy_end)
             for a, s in active
             if a.id != query.original_appointment_id
-            and (end := to_utc(s.end)) > range_start
-            and (start := to_utc(s.start)) < range_end
+            and (busy_end := to_utc(s.end)) > range_start
+            and (busy_start := to_utc(s.start)) < range_end
         ]
 
         same_practitioners = _keys(original_slot.practitioner_ids) if original_slot else frozenset()
