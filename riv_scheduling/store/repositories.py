@@ -711,14 +711,16 @@ class TimeslotRepo:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
+    # Every booking, change and GetAppointment reads a slot by id: compiled once (prepared.py).
+    _GET = Prepared(
+        lambda: select(*_SLOT_COLUMNS_RAW_JSON)
+        .select_from(_SLOT_FROM)
+        .where(timeslot.c.id == bindparam("id"))
+        .order_by(*_SLOT_ORDER)
+    )
+
     def get(self, timeslot_id: uuid.UUID) -> Timeslot | None:
-        q = (
-            select(*_SLOT_COLUMNS)
-            .select_from(_SLOT_FROM)
-            .where(timeslot.c.id == str(timeslot_id))
-            .order_by(*_SLOT_ORDER)
-        )
-        slots = _slots(self._conn.execute(q))
+        slots = _slots(self._GET.all(self._conn, {"id": str(timeslot_id)}))
         return slots[0] if slots else None
 
     def find_free(
@@ -918,7 +920,7 @@ class AppointmentRepo:
         self._conn = conn
 
     @staticmethod
-    def _appointment(row: Row[Any]) -> Appointment:
+    def _appointment(row: Any) -> Appointment:  # a Row or a Prepared named row
         return Appointment(
             id=uuid.UUID(row.id),
             timeslot_id=uuid.UUID(row.timeslot_id),
@@ -957,9 +959,11 @@ class AppointmentRepo:
             "updated_at": to_db(a.updated_at),
         }
 
+    _GET = Prepared(lambda: select(appointment).where(appointment.c.id == bindparam("id")))
+
     def get(self, appointment_id: uuid.UUID) -> Appointment | None:
-        row = self._conn.execute(select(appointment).where(appointment.c.id == str(appointment_id))).first()
-        return self._appointment(row) if row else None
+        rows = self._GET.named(self._conn, {"id": str(appointment_id)})
+        return self._appointment(rows[0]) if rows else None
 
     def add(self, a: Appointment) -> None:
         self._conn.execute(
