@@ -24,7 +24,10 @@ def stockholm_now() -> datetime:
 
 def to_utc(dt: datetime) -> datetime:
     """Aware UTC; refuses naive datetimes (they have no defined instant)."""
-    if dt.tzinfo is None or dt.utcoffset() is None:
+    tz = dt.tzinfo
+    if tz is UTC:  # already an instant in UTC: a search compares hundreds of these
+        return dt
+    if tz is None or dt.utcoffset() is None:
         raise ValueError("naive datetime; use from_local() for contract times")
     return dt.astimezone(UTC)
 

@@ -135,7 +135,11 @@ def lead_time(slot: Timeslot, now: datetime) -> timedelta:
 
 def too_late(slot: Timeslot, now: datetime, notice: timedelta) -> bool:
     """The slot has started, or starts within the notice the time type requires."""
-    lead = lead_time(slot, now)
+    return too_late_by_lead(lead_time(slot, now), notice)
+
+
+def too_late_by_lead(lead: timedelta, notice: timedelta) -> bool:
+    """`too_late` for a slot starting `lead` from now."""
     return lead <= timedelta(0) or lead < notice
 
 
@@ -261,7 +265,11 @@ class BookingPolicy:
 
     def open_for_booking(self, slot: Timeslot, time_type: TimeType, now: datetime) -> bool:
         """A search offers the slot only outside the time type's booking notice (and not passed)."""
-        return not too_late(slot, now, time_type.booking_notice)
+        return self.open_for_booking_in(lead_time(slot, now), time_type)
+
+    def open_for_booking_in(self, lead: timedelta, time_type: TimeType) -> bool:
+        """`open_for_booking` for a slot starting `lead` from now (a search has each slot's lead)."""
+        return not too_late_by_lead(lead, time_type.booking_notice)
 
     def check_move(self, time_type: TimeType) -> None:
         """A rebooking to another unit of the group needs the original's time type to allow it

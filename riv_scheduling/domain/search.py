@@ -12,7 +12,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 from .clock import end_of_day, local_date, start_of_day, to_stockholm, to_utc
 from .lookup import find_facility, find_original_slot, find_timeslot, require_valid_person
@@ -268,7 +268,9 @@ class Search(UseCase):
         if not codes:
             return []
 
-        range_start = max(to_utc(start_of_day(query.start_date)), to_utc(now))
+        # Each instant is converted to UTC once per search, each slot's start once (not per rule).
+        now_utc = to_utc(now)
+        range_start = max(to_utc(start_of_day(query.start_date)), now_utc)
         range_end = to_utc(end_of_day(query.end_date))
         if range_start >= range_end:
             return []
@@ -278,21 +280,22 @@ class Search(UseCase):
 
         # Slots the citizen could not book anyway: overlapping their other active appointments.
         busy = [
-            s
+            (busy_start, busy_end)
             for a, s in active
             if a.id != query.original_appointment_id
-            and to_utc(s.end) > range_start
-            and to_utc(s.start) < range_end
+            and (busy_end := to_utc(s.end)) > range_start
+            and (busy_start := to_utc(s.start)) < range_end
         ]
 
         same_practitioners = _keys(original_slot.practitioner_ids) if original_slot else frozenset()
         same_resources = frozenset(original_slot.resources) if original_slot else frozenset()
-        offered: list[Timeslot] = []
+        offered: list[tuple[datetime, str, Timeslot]] = []
         for slot in slots:
             time_type = time_types.get(slot.time_type_code)
             if time_type is None or not slot.is_free or not slot.offered_to(priority):
                 continue
-            if not self._policy.open_for_booking(slot, time_type, now):
+            start = to_utc(slot.start)
+            if not self._policy.open_for_booking_in(start - now_utc, time_type):
                 continue
             if original_slot is not None:
                 if slot.id == original_slot.id:
@@ -301,8 +304,10 @@ class Search(UseCase):
                     continue
                 if same_resources and frozenset(slot.resources) != same_resources:
                     continue
-            if any(slot.overlaps(b.start, b.end) for b in busy):
-                continue
-            offered.append(slot)
-        offered.sort(key=lambda s: (to_utc(s.start), str(s.id)))
-        return timeslot_views(uow, facility, time_types, offered, searched_at=now)
+            if busy:  # half-open intervals, as Timeslot.overlaps
+                end = to_utc(slot.end)
+                if any(start < b_end and b_start < end for b_start, b_end in busy):
+                    continue
+            offered.append((start, str(slot.id), slot))
+        offered.sort(key=lambda o: (o[0], o[1]))
+        return timeslot_views(uow, facility, time_types, [o[2] for o in offered], searched_at=now)

@@ -73,7 +73,8 @@ class _Compiled:
 
 def _row_type(names: list[str]) -> Any:
     """Rows read like SQLAlchemy's: by attribute, and as `_mapping`."""
-    base = namedtuple("DriverRow", names)  # type: ignore[misc]  # noqa: PYI024 - names known at run time
+    # rename: a join's repeated or unusual column names become _<position> instead of an error
+    base = namedtuple("DriverRow", names, rename=True)  # type: ignore[misc]  # noqa: PYI024 - names known at run time
     return type("DriverRow", (base,), {"__slots__": (), "_mapping": property(lambda r: r._asdict())})
 
 

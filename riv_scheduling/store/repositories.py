@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, delete, false, insert, or_, select, true, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    Select,
+    Text,
+    and_,
+    bindparam,
+    delete,
+    false,
+    insert,
+    or_,
+    select,
+    true,
+    type_coerce,
+    update,
+)
 
 from riv_scheduling.domain import (
     SNOMED_CT_OID,
@@ -67,8 +84,11 @@ def to_db(dt: datetime) -> datetime:
 
 
 def from_db(value: datetime) -> datetime:
-    """Naive UTC column value -> aware Stockholm datetime."""
-    return value.replace(tzinfo=UTC).astimezone(STOCKHOLM)
+    """Naive UTC column value -> aware Stockholm datetime.
+
+    What `value.replace(tzinfo=UTC).astimezone(STOCKHOLM)` gives (astimezone calls fromutc so),
+    without the UTC datetime in between: a search converts two per slot."""
+    return STOCKHOLM.fromutc(value.replace(tzinfo=STOCKHOLM))
 
 
 def _chunks(items: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
@@ -85,12 +105,12 @@ def _code_values(prefix: str, code: Code | None) -> dict[str, str | None]:
     }
 
 
-def _code(row: Row[Any], prefix: str) -> Code | None:
-    m = row._mapping
-    value = m[f"{prefix}_code"]
+def _code(row: Any, prefix: str) -> Code | None:
+    """From a row with attribute access (SQLAlchemy's, or a DriverStatement's)."""
+    value = getattr(row, f"{prefix}_code")
     if value is None:
         return None
-    return Code(value, m[f"{prefix}_code_system"], m[f"{prefix}_display_name"])
+    return Code(value, getattr(row, f"{prefix}_code_system"), getattr(row, f"{prefix}_display_name"))
 
 
 # -- JSON forms of value objects (lists that are read with their owner, never searched) ----
@@ -463,20 +483,22 @@ class AssignmentRepo:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def list(self, facility_hsa_id: str, person_id: PersonId) -> list[Assignment]:
-        q = (
-            select(assignment)
-            .where(
-                assignment.c.facility_hsa_id == facility_hsa_id,
-                assignment.c.person_root == person_id.root,
-                assignment.c.person_extension == person_id.extension,
-            )
-            .order_by(assignment.c.time_type_code)
+    # Read by every search for a person: compiled once (driver.py).
+    _LIST = DriverStatement(
+        select(assignment)
+        .where(
+            assignment.c.facility_hsa_id == bindparam("unit"),
+            assignment.c.person_root == bindparam("root"),
+            assignment.c.person_extension == bindparam("extension"),
         )
-        return [
-            Assignment(r.facility_hsa_id, person_id, r.time_type_code, r.priority, r.valid_until)
-            for r in self._conn.execute(q)
-        ]
+        .order_by(assignment.c.time_type_code)
+    )
+
+    def list(self, facility_hsa_id: str, person_id: PersonId) -> list[Assignment]:
+        rows = self._LIST.rows(
+            self._conn, {"unit": facility_hsa_id, "root": person_id.root, "extension": person_id.extension}
+        )
+        return [Assignment(r.facility_hsa_id, person_id, r.time_type_code, r.priority, r.valid_until) for r in rows]
 
     def save(self, a: Assignment) -> None:
         key = (
@@ -644,55 +666,91 @@ _SLOT_COLUMNS = (
     timeslot.c.alternative_location,
     timeslot_practitioner.c.practitioner_hsa_id,
 )
+# The same with `resources` as the driver gives it (text on SQLite): nearly always "[]", which
+# _slot reads without a JSON parse per slot. The SQL is the same.
+_SLOT_COLUMNS_RAW_JSON = tuple(
+    type_coerce(c, Text).label("resources") if c is timeslot.c.resources else c for c in _SLOT_COLUMNS
+)
 _SLOT_FROM = timeslot.outerjoin(timeslot_practitioner, timeslot_practitioner.c.timeslot_id == timeslot.c.id)
 _SLOT_ORDER = (timeslot.c.start_utc, timeslot.c.id, timeslot_practitioner.c.position)
 
 
-def _slots(rows: Iterable[Row[Any]]) -> list[Timeslot]:
-    """Fold joined rows (ordered by slot) into Timeslots."""
+def _slots(rows: Iterable[Sequence[Any]]) -> list[Timeslot]:
+    """Fold joined rows (ordered by slot; columns as _SLOT_COLUMNS) into Timeslots.
+
+    By position, so that a DriverStatement's rows fold as SQLAlchemy's do."""
     result: list[Timeslot] = []
-    current: Row[Any] | None = None
+    current: Sequence[Any] | None = None
     practitioners: list[str] = []
-
-    def flush() -> None:
-        if current is not None:
-            result.append(
-                Timeslot(
-                    id=uuid.UUID(current.id),
-                    facility_hsa_id=current.facility_hsa_id,
-                    time_type_code=current.time_type_code,
-                    start=from_db(current.start_utc),
-                    end=from_db(current.end_utc),
-                    practitioner_ids=tuple(practitioners),
-                    capacity=current.capacity,
-                    booked=current.booked,
-                    withdrawn=current.withdrawn,
-                    priority=current.priority,
-                    resources=resources_from_json(current.resources),
-                    alternative_location=current.alternative_location,
-                )
-            )
-
     for row in rows:
-        if current is None or row.id != current.id:
-            flush()
+        if current is None or row[0] != current[0]:
+            if current is not None:
+                result.append(_slot(current, practitioners))
             current, practitioners = row, []
-        if row.practitioner_hsa_id is not None:
-            practitioners.append(row.practitioner_hsa_id)
-    flush()
+        if row[11] is not None:
+            practitioners.append(row[11])
+    if current is not None:
+        result.append(_slot(current, practitioners))
     return result
 
 
-def _offered_to(priority: int | None) -> Any:
-    """SQL form of `Timeslot.offered_to`: slots held for priority p go to searches with priority <= p."""
-    if priority is None:
-        return timeslot.c.priority.is_(None)
-    return or_(timeslot.c.priority.is_(None), timeslot.c.priority >= priority)
+def _slot(row: Sequence[Any], practitioners: list[str]) -> Timeslot:
+    (id_, facility_hsa_id, time_type_code, start_utc, end_utc, capacity, booked, withdrawn, priority, resources,
+     alternative_location) = row[:11]
+    return Timeslot(
+        id=uuid.UUID(id_),
+        facility_hsa_id=facility_hsa_id,
+        time_type_code=time_type_code,
+        start=from_db(start_utc),
+        end=from_db(end_utc),
+        practitioner_ids=tuple(practitioners),
+        capacity=capacity,
+        booked=booked,
+        withdrawn=withdrawn,
+        priority=priority,
+        resources=resources_from_json(json.loads(resources) if isinstance(resources, str) else resources)
+        if resources and resources != "[]"
+        else (),
+        alternative_location=alternative_location,
+    )
 
 
-# A booking's first read, built once.
+@lru_cache(maxsize=256)
+def _find_free_statement(codes: int | None, by_practitioner: bool, priority: bool) -> DriverStatement:
+    """find_free's SELECT for one shape: how many time type codes (None: any), whether a practitioner
+    filter, whether a priority (a slot held for priority p goes to searches with priority <= p)."""
+
+    def build() -> Select[Any]:
+        conditions = [
+            timeslot.c.facility_hsa_id == bindparam("unit"),
+            timeslot.c.start_utc >= bindparam("start_from"),
+            timeslot.c.start_utc < bindparam("start_before"),
+            timeslot.c.booked < timeslot.c.capacity,
+            timeslot.c.withdrawn == false(),
+            or_(timeslot.c.priority.is_(None), timeslot.c.priority >= bindparam("priority"))
+            if priority
+            else timeslot.c.priority.is_(None),
+        ]
+        if codes is not None:
+            conditions.append(timeslot.c.time_type_code.in_([bindparam(f"code{i}") for i in range(codes)]))
+        if by_practitioner:
+            tp = timeslot_practitioner.alias("tp_filter")
+            conditions.append(
+                select(tp.c.timeslot_id)
+                .where(tp.c.timeslot_id == timeslot.c.id, tp.c.practitioner_hsa_id == bindparam("practitioner"))
+                .exists()
+            )
+        return select(*_SLOT_COLUMNS_RAW_JSON).select_from(_SLOT_FROM).where(*conditions).order_by(*_SLOT_ORDER)
+
+    return DriverStatement(build())
+
+
+# Every booking, change and GetAppointment reads a slot by id.
 _SLOT_BY_ID = DriverStatement(
-    select(*_SLOT_COLUMNS).select_from(_SLOT_FROM).where(timeslot.c.id == bindparam("slot_id")).order_by(*_SLOT_ORDER)
+    select(*_SLOT_COLUMNS_RAW_JSON)
+    .select_from(_SLOT_FROM)
+    .where(timeslot.c.id == bindparam("slot_id"))
+    .order_by(*_SLOT_ORDER)
 )
 
 
@@ -713,28 +771,22 @@ class TimeslotRepo:
         practitioner_hsa_id: str | None = None,
         priority: int | None = None,
     ) -> list[Timeslot]:
-        conditions = [
-            timeslot.c.facility_hsa_id == facility_hsa_id,
-            timeslot.c.start_utc >= to_db(start_from),
-            timeslot.c.start_utc < to_db(start_before),
-            timeslot.c.booked < timeslot.c.capacity,
-            timeslot.c.withdrawn == false(),
-            _offered_to(priority),
-        ]
-        if time_type_codes is not None:
-            conditions.append(timeslot.c.time_type_code.in_(sorted(time_type_codes)))
-        if practitioner_hsa_id is not None:
-            tp = timeslot_practitioner.alias("tp_filter")
-            conditions.append(
-                select(tp.c.timeslot_id)
-                .where(
-                    tp.c.timeslot_id == timeslot.c.id,
-                    tp.c.practitioner_hsa_id == practitioner_hsa_id,
-                )
-                .exists()
-            )
-        q = select(*_SLOT_COLUMNS).select_from(_SLOT_FROM).where(*conditions).order_by(*_SLOT_ORDER)
-        return _slots(self._conn.execute(q))
+        codes = None if time_type_codes is None else sorted(time_type_codes)
+        if codes is not None and not codes:
+            return []  # IN () holds for no slot
+        values: dict[str, Any] = {
+            "unit": facility_hsa_id,
+            "start_from": to_db(start_from),
+            "start_before": to_db(start_before),
+            "priority": priority,
+            "practitioner": practitioner_hsa_id,
+        }
+        if codes is not None:
+            values.update((f"code{i}", code) for i, code in enumerate(codes))
+        statement = _find_free_statement(
+            None if codes is None else len(codes), practitioner_hsa_id is not None, priority is not None
+        )
+        return _slots(statement.rows(self._conn, values))
 
     def _free_from(self, facility_hsa_id: str, start_from: datetime) -> list[Any]:
         return [
@@ -861,6 +913,34 @@ class TimeslotRepo:
         self._conn.execute(update(timeslot).where(timeslot.c.id == str(timeslot_id)).values(withdrawn=true()))
 
 
+@lru_cache(maxsize=8)
+def _active_statement(start_from: bool, start_before: bool) -> DriverStatement:
+    """list_active's SELECT: the appointment's columns, then its slot's as _SLOT_COLUMNS (labelled)."""
+
+    def build() -> Select[Any]:
+        conditions = [
+            appointment.c.facility_hsa_id == bindparam("unit"),
+            appointment.c.person_extension == bindparam("extension"),
+            appointment.c.person_root == bindparam("root"),
+            appointment.c.state == AppointmentState.ACTIVE.value,
+        ]
+        if start_from:
+            conditions.append(timeslot.c.start_utc >= bindparam("start_from"))
+        if start_before:
+            conditions.append(timeslot.c.start_utc < bindparam("start_before"))
+        slot_columns = (c.label(f"slot_{i}") for i, c in enumerate(_SLOT_COLUMNS_RAW_JSON))
+        return (
+            select(*appointment.c, *slot_columns)
+            .select_from(appointment.join(timeslot, timeslot.c.id == appointment.c.timeslot_id).outerjoin(
+                timeslot_practitioner, timeslot_practitioner.c.timeslot_id == timeslot.c.id
+            ))
+            .where(*conditions)
+            .order_by(timeslot.c.start_utc, appointment.c.id, timeslot_practitioner.c.position)
+        )
+
+    return DriverStatement(build())
+
+
 class AppointmentRepo:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -868,7 +948,7 @@ class AppointmentRepo:
         self._overlapping: dict[tuple[Any, ...], list[Any]] = {}
 
     @staticmethod
-    def _appointment(row: Row[Any]) -> Appointment:
+    def _appointment(row: Any) -> Appointment:  # a Row or a DriverStatement's row
         return Appointment(
             id=uuid.UUID(row.id),
             timeslot_id=uuid.UUID(row.timeslot_id),
@@ -907,9 +987,11 @@ class AppointmentRepo:
             "updated_at": to_db(a.updated_at),
         }
 
+    _GET = DriverStatement(select(appointment).where(appointment.c.id == bindparam("id")))
+
     def get(self, appointment_id: uuid.UUID) -> Appointment | None:
-        row = self._conn.execute(select(appointment).where(appointment.c.id == str(appointment_id))).first()
-        return self._appointment(row) if row else None
+        rows = self._GET.rows(self._conn, {"id": str(appointment_id)})
+        return self._appointment(rows[0]) if rows else None
 
     def add(self, a: Appointment) -> None:
         self._overlapping.clear()
@@ -943,18 +1025,6 @@ class AppointmentRepo:
             appointment.c.state == AppointmentState.ACTIVE.value,
         ]
 
-    def _with_slots(self, conditions: Sequence[Any]) -> list[tuple[Appointment, Timeslot]]:
-        q = select(appointment).join(timeslot, timeslot.c.id == appointment.c.timeslot_id)
-        rows = self._conn.execute(q.where(*conditions).order_by(timeslot.c.start_utc)).all()
-        if not rows:
-            return []
-        slot_ids = [r.timeslot_id for r in rows]
-        slots: dict[str, Timeslot] = {}
-        for batch in _chunks(slot_ids):
-            sq = select(*_SLOT_COLUMNS).select_from(_SLOT_FROM).where(timeslot.c.id.in_(batch)).order_by(*_SLOT_ORDER)
-            slots.update((str(s.id), s) for s in _slots(self._conn.execute(sq)))
-        return [(self._appointment(r), slots[r.timeslot_id]) for r in rows]
-
     def list_active(
         self,
         facility_hsa_id: str,
@@ -962,12 +1032,28 @@ class AppointmentRepo:
         start_from: datetime | None = None,
         start_before: datetime | None = None,
     ) -> list[tuple[Appointment, Timeslot]]:
-        conditions = self._active(facility_hsa_id, person_id)
+        """The person's active appointments with their slots, by start: one driver statement (every
+        search for a person runs it)."""
+        values: dict[str, Any] = {"unit": facility_hsa_id, "root": person_id.root, "extension": person_id.extension}
         if start_from is not None:
-            conditions.append(timeslot.c.start_utc >= to_db(start_from))
+            values["start_from"] = to_db(start_from)
         if start_before is not None:
-            conditions.append(timeslot.c.start_utc < to_db(start_before))
-        return self._with_slots(conditions)
+            values["start_before"] = to_db(start_before)
+        rows = _active_statement(start_from is not None, start_before is not None).rows(self._conn, values)
+        found: list[tuple[Appointment, Timeslot]] = []
+        width = len(appointment.c)
+        current: Any = None
+        practitioners: list[str] = []
+        for row in rows:  # one row per practitioner of the slot (or one with NULL)
+            if current is None or row.id != current.id:
+                if current is not None:
+                    found.append((self._appointment(current), _slot(current[width:], practitioners)))
+                current, practitioners = row, []
+            if row[width + 11] is not None:
+                practitioners.append(row[width + 11])
+        if current is not None:
+            found.append((self._appointment(current), _slot(current[width:], practitioners)))
+        return found
 
     def overlapping_active(
         self, facility_hsa_id: str, person_id: PersonId, start: datetime, end: datetime

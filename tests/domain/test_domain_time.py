@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from riv_scheduling.domain import STOCKHOLM, Timeslot, from_local, local_date, to_local, to_utc
+from riv_scheduling.domain.views import in_stockholm
 
 
 def test_local_contract_time_round_trips_through_aware_stockholm_time() -> None:
@@ -42,3 +43,39 @@ def test_timeslot_must_end_after_it_starts() -> None:
     start = datetime(2025, 3, 10, 8, tzinfo=STOCKHOLM)
     with pytest.raises(ValueError):
         Timeslot(uuid.uuid4(), "X", "T", start, start)
+
+
+def test_to_utc_keeps_a_utc_instant_and_still_refuses_naive_datetimes() -> None:
+    moment = datetime(2025, 3, 30, 1, 30, tzinfo=UTC)
+    assert to_utc(moment) is moment
+    with pytest.raises(ValueError):
+        to_utc(datetime(2025, 3, 30, 1, 30))
+
+
+def _slot(start: datetime, end: datetime) -> Timeslot:
+    return Timeslot(uuid.uuid4(), "SE2321000016-A1B2", "LAKARBESOK", start, end)
+
+
+def test_a_slot_in_stockholm_time_is_shown_as_it_is_and_others_in_stockholm_time() -> None:
+    # What the store gives (views.in_stockholm keeps it, no copy per slot of a search).
+    stored = _slot(datetime(2025, 7, 1, 6, tzinfo=UTC).astimezone(STOCKHOLM),
+                   datetime(2025, 7, 1, 7, tzinfo=UTC).astimezone(STOCKHOLM))
+    assert in_stockholm(stored) is stored
+    in_utc = _slot(datetime(2025, 7, 1, 6, tzinfo=UTC), datetime(2025, 7, 1, 7, tzinfo=UTC))
+    shown = in_stockholm(in_utc)
+    assert shown.start.tzinfo is STOCKHOLM and (shown.start.hour, shown.end.hour) == (8, 9)
+    assert (to_utc(shown.start), to_utc(shown.end)) == (in_utc.start, in_utc.end)
+
+
+def test_a_wall_time_that_is_not_stockholm_time_is_still_shown_as_the_instant_it_stands_for() -> None:
+    # 02:30 on the spring DST day does not exist: shown as the instant (03:30), as before.
+    gap = _slot(datetime(2025, 3, 30, 2, 30, tzinfo=STOCKHOLM), datetime(2025, 3, 30, 4, 0, tzinfo=STOCKHOLM))
+    shown = in_stockholm(gap)
+    assert shown is not gap and (shown.start.hour, shown.start.minute) == (3, 30)
+    # fold=1 on an hour that occurs once is the same instant with fold=0.
+    folded = _slot(datetime(2025, 7, 1, 8, tzinfo=STOCKHOLM, fold=1), datetime(2025, 7, 1, 9, tzinfo=STOCKHOLM))
+    assert in_stockholm(folded).start.fold == 0
+    # The second 02:30 of the autumn day is a time of its own: kept.
+    second = _slot(datetime(2025, 10, 26, 2, 30, tzinfo=STOCKHOLM, fold=1),
+                   datetime(2025, 10, 26, 3, 30, tzinfo=STOCKHOLM))
+    assert in_stockholm(second) is second

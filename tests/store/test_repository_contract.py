@@ -425,6 +425,19 @@ def test_find_free_takes_the_range_half_open_and_orders_by_start_then_id(clinic:
         NORR, at(1, 10).astimezone(UTC), at(1, 12).astimezone(UTC)))) == ids(found)
 
 
+def test_find_free_bounds_are_exact_to_the_microsecond(clinic: Backend) -> None:
+    # The store's own statements bind datetimes as SQLAlchemy does (text on SQLite): an instant with
+    # microseconds is inside a range that starts at it and outside one that ends at it.
+    start = at(1, 10) + timedelta(microseconds=250_001)
+    odd = slot(start)
+    add_slots(clinic, odd)
+    assert ids(clinic.read(lambda uow: uow.timeslots.find_free(NORR, start, at(2, 0)))) == [odd.id]
+    assert clinic.read(lambda uow: uow.timeslots.find_free(NORR, at(1, 0), start)) == []
+    assert clinic.read(lambda uow: uow.timeslots.find_free(NORR, start + timedelta(microseconds=1), at(2, 0))) == []
+    found = clinic.read(lambda uow: uow.timeslots.find_free(NORR, at(1, 0), at(2, 0)))
+    assert found == [odd] and found[0].start == start
+
+
 def test_find_free_leaves_out_full_and_withdrawn_slots_but_not_a_group_slot_with_room(clinic: Backend) -> None:
     full, group, withdrawn, free = slot(at(1, 8)), slot(at(1, 9), capacity=3), slot(at(1, 10)), slot(at(1, 11))
     add_slots(clinic, full, group, withdrawn, free)
