@@ -1,0 +1,113 @@
+"""CPU per call of `serve` (one process) by thread count, against one gunicorn worker.
+
+Each set-up runs as a subprocess over its own fresh SQLite demo database (`riv-scheduling db upgrade`,
+`riv-scheduling load examples/demo-clinic.toml`): `serve --threads N` for each N of `--threads`, and
+`serve --workers 1` (one thread, the default). In interleaved rounds, each set-up gets a warm-up and then
+`wrk -t1 -c16` for `--seconds` with a GetAvailableTimeslots of `--days` days (one time type); the server's
+process tree's CPU seconds (from /proc) over the requests it answered give **CPU ms per call**, which
+does not depend on how many cores the server got. The ratio column compares with the worker.
+
+    .venv/bin/python bench/serve_cpu.py [--threads 1 4] [--days 1] [--rounds 3] [--seconds 8] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# bench/ goes last on the path: bench/http.py must not hide the standard library's http.
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE] + [str(HERE)]
+
+from _common import (  # noqa: E402
+    Served,
+    _children,
+    cpu_seconds,
+    envelope,
+    machine,
+    median,
+    table,
+    window,
+    write_json,
+)
+
+from riv_scheduling.contract import INTERACTIONS  # noqa: E402
+
+DEMO = HERE.parent / "examples" / "demo-clinic.toml"
+
+
+def cli(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "riv_scheduling.cli", "--log-level", "WARNING", *args],
+                   check=True, stdout=subprocess.DEVNULL)
+
+
+def tree_cpu(pid: int) -> float:
+    return cpu_seconds(pid) + sum(cpu_seconds(child) for child in _children(pid))
+
+
+def wrk(url: str, script: Path, seconds: float) -> float:
+    done = subprocess.run(["wrk", "-t1", "-c16", f"-d{seconds:g}s", "-s", str(script), url],
+                          capture_output=True, text=True, check=True)
+    found = re.search(r"(\d+) requests in", done.stdout)
+    if found is None or "Non-2xx" in done.stdout or "Socket errors" in done.stdout:
+        raise RuntimeError(f"wrk: {done.stdout}")
+    return float(found.group(1))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 4], help="serve --threads values")
+    parser.add_argument("--days", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--json", type=Path, default=HERE / "serve_cpu.json")
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        print("SKIP bench/serve_cpu.py: wrk is missing (apt-get install wrk)")
+        return 0
+    setups = {f"serve --threads {n}": ["--threads", str(n)] for n in args.threads}
+    setups["serve --workers 1"] = ["--workers", "1"]
+    path = INTERACTIONS["GetAvailableTimeslots"].path
+    body = envelope("GetAvailableTimeslots", timeTypeCode="SSKBESOK", **window(args.days))
+    per_call: dict[str, list[float]] = {name: [] for name in setups}
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "body.xml").write_bytes(body)
+        script = Path(tmp) / "post.lua"
+        script.write_text('wrk.method = "POST"\nwrk.headers["Content-Type"] = "text/xml; charset=utf-8"\n'
+                          f'local f = io.open("{tmp}/body.xml", "rb")\nwrk.body = f:read("*a")\nf:close()\n')
+        servers: dict[str, Served] = {}
+        try:
+            for i, (name, extra) in enumerate(setups.items()):
+                db = f"sqlite:///{tmp}/{i}.db"
+                cli("db", "upgrade", "--db", db)
+                cli("load", str(DEMO), "--db", db)
+                served = Served(db, None, Path(tmp) / f"{i}.log", extra)
+                servers[name] = served
+                wrk(f"http://{served.host}:{served.port}{path}", script, 3)  # warm-up
+            for _ in range(args.rounds):
+                for name, served in servers.items():
+                    before = tree_cpu(served.proc.pid)
+                    calls = wrk(f"http://{served.host}:{served.port}{path}", script, args.seconds)
+                    per_call[name].append((tree_cpu(served.proc.pid) - before) / calls * 1000)
+                    time.sleep(0.5)
+        finally:
+            for served in servers.values():
+                served.stop()
+    worker = median(per_call["serve --workers 1"])
+    rows = [[name, round(median(v), 2), " / ".join(f"{x:.2f}" for x in v), round(median(v) / worker, 2)]
+            for name, v in per_call.items()]
+    print(f"GetAvailableTimeslots, {args.days} day(s); wrk 16 connections, {args.seconds:g} s x {args.rounds} rounds")
+    print(table(["set-up", "CPU ms per call (median)", "rounds", "x one worker"], rows))
+    write_json(args.json, {"benchmark": "serve_cpu", **machine(), "days": args.days, "rounds": args.rounds,
+                           "seconds": args.seconds, "cpu_ms_per_call": per_call})
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
