@@ -57,6 +57,7 @@ class Load:
 
     def __init__(self, host: str, port: int, connections: int) -> None:
         self.host, self.port = host, port
+        self._chunk_at: dict[int, int] = {}  # id(conn): offset of the next chunk-size line, chunked only
         # select(2): a timeout in microseconds (epoll and poll round it up to whole milliseconds,
         # which would make the paced sends up to 1 ms late); the connections are few.
         self.selector = selectors.SelectSelector()
@@ -101,7 +102,8 @@ class Load:
         return conn
 
     def _receive(self, conn: _Conn) -> bool | None:
-        """True when the response is complete, None when the server closed the connection."""
+        """True when the response is complete, None when the server closed the connection. Answers
+        with Content-Length, or chunked (the JDK HTTP server streams the Java peer's, bench/java_peer)."""
         try:
             data = conn.sock.recv(262144)
         except OSError:
@@ -109,21 +111,46 @@ class Load:
         if not data:
             return None
         conn.buf += data
+        key = id(conn)
         if conn.need < 0:
             end = conn.buf.find(b"\r\n\r\n")
             if end < 0:
                 return False
             head = bytes(conn.buf[:end]).decode("latin-1").lower()
             conn.status = int(head[9:12])
-            length = 0
+            length, chunked = 0, False
             for line in head.split("\r\n")[1:]:
                 name, _, value = line.partition(":")
+                name, value = name.strip(), value.strip()
                 if name == "content-length":
                     length = int(value)
+                elif name == "transfer-encoding":
+                    chunked = "chunked" in value
                 elif name == "connection":
                     conn.close = "close" in value
             conn.need = end + 4 + length
-        return len(conn.buf) >= conn.need
+            if chunked:
+                self._chunk_at[key] = end + 4
+            else:
+                self._chunk_at.pop(key, None)
+        at = self._chunk_at.get(key)
+        if at is None:
+            return len(conn.buf) >= conn.need
+        while True:
+            eol = conn.buf.find(b"\r\n", at)
+            if eol < 0:
+                break
+            size = int(bytes(conn.buf[at:eol]).split(b";")[0], 16)
+            if size == 0:  # the last chunk; no trailers expected: the blank line ends the answer
+                if len(conn.buf) >= eol + 4:
+                    del self._chunk_at[key]
+                    return True
+                break
+            if len(conn.buf) < eol + 2 + size + 2:
+                break
+            at = eol + 2 + size + 2
+        self._chunk_at[key] = at
+        return False
 
     def run(self, requests: Callable[[int], Request], seconds: float, rate: float | None = None,
             drain: float = 10.0) -> LoadResult:

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import io
 import json
 import re
 import sqlite3
@@ -63,6 +62,7 @@ from _common import (  # noqa: E402
     table,
     write_json,
 )
+from inprocess import call_producer  # noqa: E402
 from sqlalchemy import event, select  # noqa: E402
 
 from riv_scheduling.contract import INTERACTIONS  # noqa: E402
@@ -270,17 +270,6 @@ class PostgresFloor(Floor):
 
 
 # -- the three kinds ------------------------------------------------------------------------------
-
-
-def call_producer(producer: Producer, path: str, data: bytes) -> bytes:
-    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": path, "CONTENT_TYPE": "text/xml; charset=utf-8",
-               "CONTENT_LENGTH": str(len(data)), "wsgi.input": io.BytesIO(data), "wsgi.url_scheme": "http",
-               "SERVER_NAME": "bench", "SERVER_PORT": "80"}
-    status: list[str] = []
-    out = b"".join(producer(environ, lambda s, h, e=None: status.append(s)))
-    if not status[0].startswith("200"):
-        raise RuntimeError(f"{path}: {status[0]} {out[:300]!r}")
-    return out
 
 
 class Bench:

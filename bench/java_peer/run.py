@@ -70,7 +70,7 @@ from _common import (  # noqa: E402
     window,
     write_json,
 )
-from _load import Load, Request, _Conn, http_request  # noqa: E402
+from _load import Load, Request, http_request  # noqa: E402
 from lxml import etree  # noqa: E402
 
 from riv_scheduling.contract import INTERACTIONS  # noqa: E402
@@ -210,63 +210,6 @@ class Target:
 # -- the load -------------------------------------------------------------------------------------
 
 
-class ChunkedLoad(Load):
-    """bench/_load.py's client, reading chunked answers too (the JDK HTTP server streams the peer's)."""
-
-    def __init__(self, host: str, port: int, connections: int) -> None:
-        self._chunk_at: dict[int, int] = {}  # id(conn): offset of the next chunk-size line, chunked only
-        super().__init__(host, port, connections)
-
-    def _receive(self, conn: _Conn) -> bool | None:
-        try:
-            data = conn.sock.recv(262144)
-        except OSError:
-            data = b""
-        if not data:
-            return None
-        conn.buf += data
-        key = id(conn)
-        if conn.need < 0:
-            end = conn.buf.find(b"\r\n\r\n")
-            if end < 0:
-                return False
-            head = bytes(conn.buf[:end]).decode("latin-1").lower()
-            conn.status = int(head[9:12])
-            length, chunked = 0, False
-            for line in head.split("\r\n")[1:]:
-                name, _, value = line.partition(":")
-                name, value = name.strip(), value.strip()
-                if name == "content-length":
-                    length = int(value)
-                elif name == "transfer-encoding":
-                    chunked = "chunked" in value
-                elif name == "connection":
-                    conn.close = "close" in value
-            conn.need = end + 4 + length
-            if chunked:
-                self._chunk_at[key] = end + 4
-            else:
-                self._chunk_at.pop(key, None)
-        at = self._chunk_at.get(key)
-        if at is None:
-            return len(conn.buf) >= conn.need
-        while True:
-            eol = conn.buf.find(b"\r\n", at)
-            if eol < 0:
-                break
-            size = int(bytes(conn.buf[at:eol]).split(b";")[0], 16)
-            if size == 0:  # the last chunk; no trailers expected: the blank line ends the answer
-                if len(conn.buf) >= eol + 4:
-                    del self._chunk_at[key]
-                    return True
-                break
-            if len(conn.buf) < eol + 2 + size + 2:
-                break
-            at = eol + 2 + size + 2
-        self._chunk_at[key] = at
-        return False
-
-
 def lua_script(body: bytes, path: Path) -> None:
     text = body.decode()
     if "]==]" in text:
@@ -351,7 +294,7 @@ def saturation(target: Target, search: str, script: Path, seconds: float) -> dic
 def half_load(target: Target, search: str, body: bytes, rate: float, seconds: float) -> dict[str, Any]:
     host, port, _ = target.endpoints[search]
     request: Request = ("GetAvailableTimeslots", http_request(host, port, PATH, body))
-    load = ChunkedLoad(host, port, CONNECTIONS)
+    load = Load(host, port, CONNECTIONS)
     try:
         result = load.run(lambda k: request, seconds, rate=rate)
     finally:
