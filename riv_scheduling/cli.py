@@ -128,8 +128,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         load_demo(store)
         log.info("empty database: loaded the demo data set")
     # Both contract generations from one booking book: 2.0 (soap) and riv.crm.scheduling 1.1 (crm_soap).
-    producer = Producer(Scheduling(store.uow), max_body=args.max_body, access=access, adapters=[crm_endpoints],
-                        deadline=args.deadline, search_limits=_search_limits(args))
+    producer = Producer(Scheduling(store.uow, search_limits=_search_limits(args)), max_body=args.max_body,
+                        access=access, adapters=[crm_endpoints], deadline=args.deadline)
     from riv_scheduling.metrics import instrument
 
     try:
@@ -160,7 +160,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _search_limits(args: argparse.Namespace) -> Any:
-    from riv_scheduling.soap.handlers import SearchLimits
+    from riv_scheduling.domain import SearchLimits
 
     return SearchLimits(max_days=args.max_search_days, max_timeslots=args.max_timeslots)
 

@@ -34,10 +34,13 @@ import logging
 import os
 import threading
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from riv_scheduling.crm_soap import endpoints as crm_endpoints
 from riv_scheduling.soap.app import Producer
+
+if TYPE_CHECKING:
+    from riv_scheduling.domain import SearchLimits
 
 DB_ENV = "RIV_SCHEDULING_DB"
 MAX_BODY_ENV = "RIV_SCHEDULING_MAX_BODY"
@@ -53,11 +56,12 @@ log = logging.getLogger("riv_scheduling")
 
 
 def create_app(db_url: str | None = None, *, demo: bool = False, engine_options: dict[str, Any] | None = None,
-               **options: Any) -> Producer:
+               search_limits: SearchLimits | None = None, **options: Any) -> Producer:
     """A producer on the store at ``db_url`` (default: ``$RIV_SCHEDULING_DB``, then the SQLite default).
 
     ``options`` go to ``Producer`` (``max_body``, ``access``, ``validate_responses``, ...),
-    ``engine_options`` to ``open_store`` (SQLAlchemy pool settings such as ``pool_size``).
+    ``engine_options`` to ``open_store`` (SQLAlchemy pool settings such as ``pool_size``),
+    ``search_limits`` (``riv_scheduling.domain.SearchLimits``) to the domain's searches.
     With ``demo=True`` an empty database gets the demo data set. The store is kept as
     ``producer.store`` (``producer.store.dispose()`` closes its connections).
     """
@@ -72,7 +76,7 @@ def create_app(db_url: str | None = None, *, demo: bool = False, engine_options:
         load_demo(store)
         log.info("empty database: loaded the demo data set")
     options.setdefault("adapters", [crm_endpoints])  # riv.crm.scheduling 1.1 beside 2.0, one booking book
-    producer = Producer(Scheduling(store.uow), **options)
+    producer = Producer(Scheduling(store.uow, search_limits=search_limits), **options)
     producer.store = store  # type: ignore[attr-defined]
     return producer
 

@@ -70,7 +70,7 @@ from .reading import Reading
 from .rebooking import Rebooking
 from .result_codes import DomainError, ResultCode, UnknownHealthcareFacility
 from .retry import RETRY_WINDOW
-from .search import Search
+from .search import Search, SearchLimits
 from .services import Scheduling
 from .setup import ClinicSetup, SetupError
 
@@ -126,6 +126,7 @@ __all__ = [
     "ResultCode",
     "Scheduling",
     "Search",
+    "SearchLimits",
     "SetupError",
     "TimeType",
     "TimeTypeRepository",

@@ -42,6 +42,16 @@ PROTECTED_TIME_TYPE = "Den här besökstypen kan bara bokas efter kallelse eller
 NOT_ACTIVE_TO_CONFIRM = "Bokningen är avbokad eller ombokad."
 
 
+def search_window_too_long(max_days: int) -> str:
+    return (f"Sökperioden är för lång: högst {max_days} dagar (startDateInclusive till endDateInclusive)."
+            f" The search window is too long: at most {max_days} days.")
+
+
+def too_many_timeslots(max_timeslots: int) -> str:
+    return (f"Sökningen gav för många tider: fler än {max_timeslots}. Välj en kortare period eller en tidtyp."
+            f" The search found more than {max_timeslots} timeslots: narrow it down.")
+
+
 # How the texts name each flow ("vid bokning av Läkarbesök").
 FLOW_NAMES: dict[Process, str] = {
     Process.NYBOKNING: "bokning",

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from .clock import end_of_day, local_date, start_of_day, to_stockholm, to_utc
+from .clock import Clock, end_of_day, local_date, start_of_day, stockholm_now, to_stockholm, to_utc
 from .lookup import find_facility, find_original_slot, find_timeslot, require_valid_person
 from .model import (
     Appointment,
@@ -30,9 +30,16 @@ from .model import (
     TimeslotView,
     TimeType,
 )
-from .policy import usable_assignments
+from .policy import BookingPolicy, usable_assignments
 from .ports import UnitOfWork
-from .result_codes import BOTH_CODES, END_BEFORE_START, DomainError, ResultCode
+from .result_codes import (
+    BOTH_CODES,
+    END_BEFORE_START,
+    DomainError,
+    ResultCode,
+    search_window_too_long,
+    too_many_timeslots,
+)
 from .unit_group import offers_rebooking_at, same_unit
 from .use_case import UseCase
 from .views import timeslot_views
@@ -43,8 +50,27 @@ def _keys(hsa_ids: Iterable[str]) -> frozenset[str]:
     return frozenset(h.lower() for h in hsa_ids)
 
 
+@dataclass(frozen=True)
+class SearchLimits:
+    """How much one search may ask for, whichever contract generation asks (`serve
+    --max-search-days`, `--max-timeslots`): a longer window or a larger answer is refused with ERROR."""
+
+    max_days: int = 92  # startDateInclusive..endDateInclusive, both days counted
+    max_timeslots: int = 2000  # timeslots in one answer of available_timeslots
+
+
 class Search(UseCase):
     """Read-only: each method is one reading unit of work."""
+
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        clock: Clock = stockholm_now,
+        policy: BookingPolicy | None = None,
+        limits: SearchLimits | None = None,
+    ) -> None:
+        super().__init__(uow_factory, clock, policy)
+        self.limits = limits or SearchLimits()
 
     def facilities_for(
         self,
@@ -179,7 +205,10 @@ class Search(UseCase):
     def available_timeslots(self, logical_address: str, query: TimeslotQuery) -> list[TimeslotView]:
         """Free, future, bookable slots of the unit (GetAvailableTimeslots), ordered by start."""
         with self._uow() as uow:
-            return self._available(uow, logical_address, query)
+            views = self._available(uow, logical_address, query)
+        if len(views) > self.limits.max_timeslots:
+            raise DomainError(ResultCode.ERROR, too_many_timeslots(self.limits.max_timeslots))
+        return views
 
     def available_dates(self, logical_address: str, query: TimeslotQuery) -> list[AvailableDate]:
         """GetAvailableDates: one entry per date and combination of time type, practitioner and
@@ -222,6 +251,8 @@ class Search(UseCase):
             require_valid_person(query.person_id)
         if query.end_date < query.start_date:
             raise DomainError(ResultCode.ERROR, END_BEFORE_START)
+        if (query.end_date - query.start_date).days + 1 > self.limits.max_days:
+            raise DomainError(ResultCode.ERROR, search_window_too_long(self.limits.max_days))
         if query.time_type_code is not None and query.healthcare_service_code is not None:
             raise DomainError(ResultCode.ERROR, BOTH_CODES)
         now = to_stockholm(self._clock())

@@ -18,7 +18,7 @@ from .policy import BookingPolicy
 from .ports import UnitOfWork
 from .reading import Reading
 from .rebooking import Rebooking
-from .search import Search
+from .search import Search, SearchLimits
 
 
 class Scheduling:
@@ -34,10 +34,11 @@ class Scheduling:
         uow_factory: Callable[[], UnitOfWork],
         clock: Clock = stockholm_now,
         policy: BookingPolicy | None = None,
+        search_limits: SearchLimits | None = None,
     ) -> None:
         self.policy = policy or BookingPolicy()
         self.reading = Reading(uow_factory)
-        self.search = Search(uow_factory, clock, self.policy)
+        self.search = Search(uow_factory, clock, self.policy, search_limits)
         self.booking = Booking(uow_factory, clock, self.policy)
         self.rebooking = Rebooking(uow_factory, clock, self.policy)
         self.cancellation = Cancellation(uow_factory, clock, self.policy)

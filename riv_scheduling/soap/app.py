@@ -34,7 +34,7 @@ from riv_scheduling.contract import INTERACTIONS, Interaction
 from riv_scheduling.contract.schemas import SCHEMA_DIR
 from riv_scheduling.domain import Scheduling
 from riv_scheduling.soap import codec, envelope
-from riv_scheduling.soap.handlers import HANDLERS, SearchLimits
+from riv_scheduling.soap.handlers import HANDLERS
 from riv_scheduling.soap.services import (
     ENVELOPE_KEY,
     LOGICAL_ADDRESS_KEY,
@@ -88,7 +88,6 @@ class Producer:
         adapters: Iterable[Adapter] = (),
         deadline: float | None = None,
         call_threads: int = 32,
-        search_limits: SearchLimits | None = None,
     ) -> None:
         self.max_body = max_body
         self.deadline = deadline
@@ -105,7 +104,7 @@ class Producer:
         self.endpoints: dict[str, tuple[Interaction, Any]] = {}
         for name, handler in HANDLERS.items():
             interaction = INTERACTIONS[name]
-            app = build_application(interaction, handler, scheduling, search_limits)
+            app = build_application(interaction, handler, scheduling)
             self.endpoints[interaction.path] = (interaction, app)
         self._tolerate: dict[str, Callable[[etree._Element], None]] = {}
         self._address: dict[str, Callable[[etree._Element], str]] = {}

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from riv_scheduling.domain import DomainError, ResultCode, Scheduling, TimeslotQuery, booking_result
+from riv_scheduling.domain import ResultCode, Scheduling, TimeslotQuery, booking_result
 from riv_scheduling.soap import mapping as m
 from riv_scheduling.soap import render as r
 from riv_scheduling.soap.codec import Rendered
@@ -27,18 +27,6 @@ class Call:
     scheduling: Scheduling
     logical_address: str
     consumer_hsa_id: str | None = None
-    limits: SearchLimits | None = None
-
-
-@dataclass(frozen=True)
-class SearchLimits:
-    """How much one search may ask for (``serve --max-search-days``, ``--max-timeslots``)."""
-
-    max_days: int = 92  # startDateInclusive..endDateInclusive, both days counted
-    max_timeslots: int = 2000  # timeslots in one GetAvailableTimeslots answer
-
-
-DEFAULT_SEARCH_LIMITS = SearchLimits()
 
 
 def _optional_uuid(value: str | None, element: str) -> uuid.UUID | None:
@@ -49,21 +37,14 @@ def _optional_person(value: Any) -> Any:
     return m.to_person_id(value) if value else None
 
 
-def _timeslot_query(req: Any, limits: SearchLimits | None) -> TimeslotQuery:
-    """The search filters shared by GetAvailableDates and GetAvailableTimeslots; a window longer
-    than the configured maximum is refused with ERROR and a text saying the maximum."""
+def _timeslot_query(req: Any) -> TimeslotQuery:
+    """The search filters shared by GetAvailableDates and GetAvailableTimeslots (the domain's
+    Search refuses a window or an answer over its limits)."""
     contact = req.careContactCode  # 0..1 in GetAvailableDates, 0..* in GetAvailableTimeslots
     contacts = contact if isinstance(contact, list) else [contact] if contact else []
-    start = m.to_date(req.startDateInclusive, "startDateInclusive")
-    end = m.to_date(req.endDateInclusive, "endDateInclusive")
-    max_days = (limits or DEFAULT_SEARCH_LIMITS).max_days
-    if (end - start).days + 1 > max_days:
-        raise DomainError(ResultCode.ERROR,
-                          f"Sökperioden är för lång: högst {max_days} dagar (startDateInclusive till"
-                          f" endDateInclusive). The search window is too long: at most {max_days} days.")
     return TimeslotQuery(
-        start_date=start,
-        end_date=end,
+        start_date=m.to_date(req.startDateInclusive, "startDateInclusive"),
+        end_date=m.to_date(req.endDateInclusive, "endDateInclusive"),
         time_type_code=req.timeTypeCode,
         practitioner_hsa_id=m.to_hsa_id(req.practitionerId),
         original_appointment_id=_optional_uuid(req.originalAppointmentId, "originalAppointmentId"),
@@ -75,17 +56,12 @@ def _timeslot_query(req: Any, limits: SearchLimits | None) -> TimeslotQuery:
 
 
 def get_available_timeslots(call: Call, req: Any) -> Rendered:
-    slots = call.scheduling.search.available_timeslots(call.logical_address, _timeslot_query(req, call.limits))
-    max_slots = (call.limits or DEFAULT_SEARCH_LIMITS).max_timeslots
-    if len(slots) > max_slots:
-        raise DomainError(ResultCode.ERROR,
-                          f"Sökningen gav för många tider: fler än {max_slots}. Välj en kortare period eller en"
-                          f" tidtyp. The search found more than {max_slots} timeslots: narrow it down.")
+    slots = call.scheduling.search.available_timeslots(call.logical_address, _timeslot_query(req))
     return r.response("GetAvailableTimeslots", timeslot=[r.timeslot(v) for v in slots], resultCode=ResultCode.OK.value)
 
 
 def get_available_dates(call: Call, req: Any) -> Rendered:
-    dates = call.scheduling.search.available_dates(call.logical_address, _timeslot_query(req, call.limits))
+    dates = call.scheduling.search.available_dates(call.logical_address, _timeslot_query(req))
     return r.response(
         "GetAvailableDates", availableDate=[r.available_date(d) for d in dates], resultCode=ResultCode.OK.value
     )

@@ -24,7 +24,7 @@ from riv_scheduling.domain import DomainError, Scheduling, UnknownHealthcareFaci
 from riv_scheduling.soap import render
 from riv_scheduling.soap.codec import FastSoap11
 from riv_scheduling.soap.envelope import shorten
-from riv_scheduling.soap.handlers import Call, SearchLimits
+from riv_scheduling.soap.handlers import Call
 from riv_scheduling.soap.interactions import element
 from riv_scheduling.soap.mapping import RequestError, to_actor
 
@@ -64,7 +64,6 @@ def build_application(
     interaction: Interaction,
     handler: Callable[[Call, Any], Any],
     scheduling: Scheduling,
-    limits: SearchLimits | None = None,
 ) -> WsgiApplication:
     """The Spyne WSGI application that serves one 2.0 interaction."""
     with_result_code = _has_result_code(interaction)
@@ -72,7 +71,7 @@ def build_application(
     rendered_result = _result_only(interaction)
 
     def invoke(env: dict[str, Any], request: Any) -> Any:
-        call = Call(scheduling, env[LOGICAL_ADDRESS_KEY], env.get(CONSUMER_HSA_ID_KEY), limits)
+        call = Call(scheduling, env[LOGICAL_ADDRESS_KEY], env.get(CONSUMER_HSA_ID_KEY))
         try:
             if getattr(request, "actor", None) is not None:
                 to_actor(request.actor)  # every interaction's actor, used or not, must fit its type

@@ -161,3 +161,14 @@ def test_mustunderstand_on_the_actor_header_is_honoured(crm: CrmWire, must: str)
     status, data = crm.post("/GetSubjectOfCareSchedule/1/rivtabp21", envelope)
     assert status == 200, data[:400]
     assert b"GetSubjectOfCareScheduleResponse" in data
+
+
+def test_a_search_window_over_the_maximum_is_refused_for_1_1_consumers_too(crm: CrmWire) -> None:
+    """The search limits are the domain's: a riv.crm.scheduling 1.1 search of ten years gets the same
+    refusal, naming the maximum (a Client fault: the 1.1 search responses have no resultCode)."""
+    today = stockholm_now().date()
+    with pytest.raises(Fault) as caught:
+        crm.call("GetAvailableTimeslots", pnr=PERSON, healthcare_facility=DEMO_UNIT, timeTypeID="SSKBESOK",
+                 subject_of_care=PERSON, startDateInclusive=today.strftime("%Y%m%d"),
+                 endDateInclusive=(today + timedelta(days=3650)).strftime("%Y%m%d"))
+    assert "92" in caught.value.message

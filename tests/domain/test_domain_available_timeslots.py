@@ -247,7 +247,31 @@ def test_dates_are_swedish_dates(world: World) -> None:
 
 
 def test_extreme_dates_from_the_wire_do_not_overflow(world: World) -> None:
+    from riv_scheduling.domain import Scheduling, SearchLimits
+
     slot = world.slot(world.at(1, 10))
+    # A search limit above every possible window (the default, 92 days, refuses it before any arithmetic).
+    world.scheduling = Scheduling(world.db.uow, clock=world.clock, search_limits=SearchLimits(max_days=4_000_000))
     assert offered(world, start_date=date.min, end_date=date.max) == [slot.id]
     views = world.scheduling.reading.appointments(NORR, TOLVAN, from_date=date.min, to_date=date.max)
     assert views == []
+
+
+def test_a_window_or_an_answer_over_the_search_limits_is_error_naming_the_limit(world: World) -> None:
+    from riv_scheduling.domain import Scheduling, SearchLimits
+
+    limited = Scheduling(world.db.uow, clock=world.clock, search_limits=SearchLimits(max_days=7, max_timeslots=2))
+    for day in (1, 2, 3):
+        world.slot(world.at(day, 10))
+    week = TimeslotQuery(TODAY, TODAY + timedelta(days=6))  # 7 days, both counted: allowed
+    with pytest.raises(DomainError) as caught:
+        limited.search.available_timeslots(NORR, week)  # 3 slots > 2
+    assert caught.value.code is ResultCode.ERROR and "fler än 2" in caught.value.text
+    two_days = TimeslotQuery(TODAY, TODAY + timedelta(days=2))
+    assert len(limited.search.available_timeslots(NORR, two_days)) == 2
+    longer = TimeslotQuery(TODAY, TODAY + timedelta(days=7))  # 8 days
+    for search in (limited.search.available_timeslots, limited.search.available_dates):
+        with pytest.raises(DomainError) as caught:
+            search(NORR, longer)
+        assert caught.value.code is ResultCode.ERROR and "högst 7 dagar" in caught.value.text
+    assert len(limited.search.available_dates(NORR, week)) == 3  # dates count days, not slots
