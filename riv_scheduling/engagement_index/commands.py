@@ -78,8 +78,15 @@ def cmd_deliver(args: argparse.Namespace) -> int:
                   f" swept {r.swept}")
             return 1 if r.failed else 0
         stop = threading.Event()
+
+        def on_signal(*_: object) -> None:
+            # Not stop.set() here: the handler runs in the main thread, which may be inside
+            # stop.wait() holding the Event's (non-reentrant) lock; set() would then wait for it
+            # forever. A short-lived thread sets it once the main thread lets go of the lock.
+            threading.Thread(target=stop.set, name="stop", daemon=True).start()
+
         for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: stop.set())
+            signal.signal(signum, on_signal)
         print(f"riv-scheduling delivering to {args.ei_url}", flush=True)
         deliverer.run(stop)
         return 0
