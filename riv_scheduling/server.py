@@ -395,14 +395,15 @@ class Server:
             pass
         self._stopped.wait(10)
 
-    def server_close(self) -> None:
+    def server_close(self, drain: float = 5.0) -> None:
+        """Closes every connection, then waits up to ``drain`` seconds for calls still running."""
         for channel in list(self._map.values()):
             try:
                 channel.close()
             except OSError:
                 pass
         self._map.clear()
-        self._dispatcher.shutdown(cancel_pending=True, timeout=5)
+        self._dispatcher.shutdown(cancel_pending=True, timeout=drain)
 
 
 def server_tls_context(cert: str, key: str, client_ca: str) -> ssl.SSLContext:
