@@ -79,7 +79,7 @@ def wanted_post(
 ) -> EngagementPost | None:
     """The post the appointment should have in EI now: None when it is not active, its start has
     passed (TKB 2.0 §3.5.6 "…dess starttidpunkt passerats…") or its unit does not report."""
-    if reporting is None or not appointment.is_active or to_utc(slot.start) <= to_utc(now):
+    if reporting is None or not appointment.is_active or slot.start_utc <= to_utc(now):
         return None
     key = EngagementKey(
         registered_resident_identification=_resident(appointment.person_id),

@@ -152,7 +152,7 @@ def find_timeslot(uow: UnitOfWork, facility: HealthcareFacility, wanted: Timeslo
     candidates = [s for s in free if wanted.matches(s)]
     if not candidates:  # taken or withdrawn: name it, so the rules say why it cannot be booked
         candidates = [s for s in uow.timeslots.list_from(facility.hsa_id, start, codes)
-                      if to_utc(s.start) == start and wanted.matches(s)]
+                      if s.start_utc == start and wanted.matches(s)]
     if not candidates:
         raise DomainError(ResultCode.ERROR, NO_SUCH_TIMESLOT)
     return min(candidates, key=lambda s: (not s.is_free, str(s.id)))

@@ -16,7 +16,7 @@ from riv_scheduling.contract import (  # noqa: F401  (re-exported: the domain's 
     personal_identity,
 )
 
-from .clock import elapsed, to_utc
+from .clock import to_utc
 
 
 @dataclass(frozen=True, repr=False)
@@ -249,10 +249,16 @@ class Timeslot:
     priority: int | None = None
     resources: tuple[Resource, ...] = ()
     alternative_location: str | None = None  # this slot takes place away from the unit's address
+    # The instants in UTC, converted once here: a search compares, measures and shows every slot.
+    start_utc: datetime = field(init=False, repr=False, compare=False)
+    end_utc: datetime = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if to_utc(self.end) <= to_utc(self.start):
+        start_utc, end_utc = to_utc(self.start), to_utc(self.end)
+        if end_utc <= start_utc:
             raise ValueError("timeslot end must be after start")
+        object.__setattr__(self, "start_utc", start_utc)
+        object.__setattr__(self, "end_utc", end_utc)
 
     def offered_to(self, priority: int | None) -> bool:
         """Whether a search with this (effective) priority may see the slot."""
@@ -260,7 +266,7 @@ class Timeslot:
 
     @property
     def length_minutes(self) -> float:
-        return elapsed(self.start, self.end).total_seconds() / 60
+        return (self.end_utc - self.start_utc).total_seconds() / 60  # real time, across a DST change too
 
     @property
     def is_free(self) -> bool:
@@ -268,7 +274,7 @@ class Timeslot:
 
     def overlaps(self, start: datetime, end: datetime) -> bool:
         """Half-open intervals [start, end) overlap."""
-        return to_utc(self.start) < to_utc(end) and to_utc(start) < to_utc(self.end)
+        return self.start_utc < to_utc(end) and to_utc(start) < self.end_utc
 
 
 class AppointmentStatus(enum.StrEnum):
@@ -437,9 +443,9 @@ class TimeslotDescription:
     timeslot_id: uuid.UUID | None = None
 
     def matches(self, slot: Timeslot) -> bool:
-        if self.start is not None and to_utc(slot.start) != to_utc(self.start):
+        if self.start is not None and slot.start_utc != to_utc(self.start):
             return False
-        if self.end is not None and to_utc(slot.end) != to_utc(self.end):
+        if self.end is not None and slot.end_utc != to_utc(self.end):
             return False
         if self.time_type_code is not None and slot.time_type_code != self.time_type_code:
             return False

@@ -130,7 +130,7 @@ CHANGE_RULES: dict[Change, ChangeRules] = {
 
 def lead_time(slot: Timeslot, now: datetime) -> timedelta:
     """Real time from now until the slot starts (negative once started)."""
-    return to_utc(slot.start) - to_utc(now)
+    return slot.start_utc - to_utc(now)
 
 
 def too_late(slot: Timeslot, now: datetime, notice: timedelta) -> bool:
@@ -192,7 +192,7 @@ def usable_assignments(
         return {}
     if active is None:
         active = uow.appointments.list_active(facility.hsa_id, person_id)
-    in_use = {s.time_type_code for _, s in active if to_utc(s.end) > to_utc(now)}
+    in_use = {s.time_type_code for _, s in active if s.end_utc > to_utc(now)}
     return {code: a for code, a in valid.items() if code not in in_use}
 
 

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from datetime import date
 
-from .clock import end_of_day, start_of_day, to_utc
+from .clock import end_of_day, start_of_day
 from .invitations import find_invitation
 from .lookup import find_facility, first_in_chain, latest_in_chain, owned, require_valid_person
 from .model import AppointmentView, HealthcareFacility, InvitationView, PersonId, TimeType
@@ -121,7 +121,7 @@ class Reading:
             rows = [(a, s) for a, s in rows if time_type_code is None or s.time_type_code == time_type_code]
             if healthcare_service_code is not None:
                 rows = [(a, s) for a, s in rows if _performs(time_types.get(s.time_type_code), healthcare_service_code)]
-            rows.sort(key=lambda row: (to_utc(row[1].start), str(row[0].id)))
+            rows.sort(key=lambda row: (row[1].start_utc, str(row[0].id)))
             views = {v.timeslot.id: v for v in timeslot_views(uow, facility, time_types, [s for _, s in rows])}
             return [AppointmentView(a, views[s.id]) for a, s in rows if s.id in views]
 

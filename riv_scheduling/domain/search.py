@@ -314,8 +314,8 @@ class Search(UseCase):
             (busy_start, busy_end)
             for a, s in active
             if a.id != query.original_appointment_id
-            and (busy_end := to_utc(s.end)) > range_start
-            and (busy_start := to_utc(s.start)) < range_end
+            and (busy_end := s.end_utc) > range_start
+            and (busy_start := s.start_utc) < range_end
         ]
 
         same_practitioners = _keys(original_slot.practitioner_ids) if original_slot else frozenset()
@@ -325,7 +325,7 @@ class Search(UseCase):
             time_type = time_types.get(slot.time_type_code)
             if time_type is None or not slot.is_free or not slot.offered_to(priority):
                 continue
-            start = to_utc(slot.start)
+            start = slot.start_utc
             if not self._policy.open_for_booking_in(start - now_utc, time_type):
                 continue
             if original_slot is not None:
@@ -336,7 +336,7 @@ class Search(UseCase):
                 if same_resources and frozenset(slot.resources) != same_resources:
                     continue
             if busy:  # half-open intervals, as Timeslot.overlaps
-                end = to_utc(slot.end)
+                end = slot.end_utc
                 if any(start < b_end and b_start < end for b_start, b_end in busy):
                     continue
             offered.append((start, str(slot.id), slot))

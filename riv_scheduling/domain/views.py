@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from .clock import local_date, to_stockholm
+from .clock import STOCKHOLM, local_date
 from .model import HealthcareFacility, Practitioner, Timeslot, TimeslotView, TimeType
 from .ports import UnitOfWork
 
@@ -25,7 +25,7 @@ def _same(a: datetime, b: datetime) -> bool:
 def in_stockholm(slot: Timeslot) -> Timeslot:
     """The slot with start and end in Stockholm time; the slot itself when they already are, as the
     store gives them (a copy per slot was a tenth of a search)."""
-    start, end = to_stockholm(slot.start), to_stockholm(slot.end)
+    start, end = slot.start_utc.astimezone(STOCKHOLM), slot.end_utc.astimezone(STOCKHOLM)
     if _same(start, slot.start) and _same(end, slot.end):
         return slot
     return replace(slot, start=start, end=end)
