@@ -177,6 +177,8 @@ timeslot = Table(
     CheckConstraint("booked >= 0 AND booked <= capacity", name="booked"),
     CheckConstraint("end_utc > start_utc", name="period"),
     Index("ix_timeslot_facility_start", "facility_hsa_id", "start_utc"),
+    # A search by time type reads only that type's slots (migration 0007).
+    Index("ix_timeslot_facility_type_start", "facility_hsa_id", "time_type_code", "start_utc"),
 )
 
 timeslot_practitioner = Table(
