@@ -71,7 +71,3 @@ def end_of_day(d: date) -> datetime:
     """Midnight after `d` (exclusive bound)."""
     return start_of_day(min(max(d, MIN_DAY), MAX_DAY) + timedelta(days=1))
 
-
-def elapsed(start: datetime, end: datetime) -> timedelta:
-    """Real time between two instants (not wall-clock difference)."""
-    return to_utc(end) - to_utc(start)
