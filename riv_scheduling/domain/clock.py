@@ -70,4 +70,3 @@ def start_of_day(d: date) -> datetime:
 def end_of_day(d: date) -> datetime:
     """Midnight after `d` (exclusive bound)."""
     return start_of_day(min(max(d, MIN_DAY), MAX_DAY) + timedelta(days=1))
-
