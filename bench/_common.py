@@ -128,7 +128,8 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
 class Served:
     """``riv-scheduling serve`` as a subprocess on 127.0.0.1 (a free port), stopped on exit."""
 
-    def __init__(self, db_url: str, workers: int | None, log: Path, extra: list[str] | None = None) -> None:
+    def __init__(self, db_url: str, workers: int | None, log: Path, extra: list[str] | None = None,
+                 env: dict[str, str] | None = None) -> None:
         import re
         import subprocess
         import time
@@ -140,7 +141,8 @@ class Served:
             cmd += ["--workers", str(workers)]
         cmd += extra or []
         self.log = open(log, "wb")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+                                     env=env)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -7,12 +7,18 @@ Each set-up runs as a subprocess over its own fresh SQLite demo database (`riv-s
 process tree's CPU seconds (from /proc) over the requests it answered give **CPU ms per call**, which
 does not depend on how many cores the server got. The ratio column compares with the worker.
 
-    .venv/bin/python bench/serve_cpu.py [--threads 1 4] [--days 1] [--rounds 3] [--seconds 8] [--json FILE]
+`--before DIR` runs every set-up a second time from another checkout of the project (say a
+`git worktree add ../before <commit>`), with its own database built by that code, in the same
+interleaved rounds: before and after compared on the same machine in the same minutes.
+
+    .venv/bin/python bench/serve_cpu.py [--threads 1 4] [--days 1] [--rounds 3] [--seconds 8]
+        [--before DIR] [--json FILE]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -42,9 +48,16 @@ from riv_scheduling.contract import INTERACTIONS  # noqa: E402
 DEMO = HERE.parent / "examples" / "demo-clinic.toml"
 
 
-def cli(*args: str) -> None:
+def cli(*args: str, env: dict[str, str] | None = None) -> None:
     subprocess.run([sys.executable, "-m", "riv_scheduling.cli", "--log-level", "WARNING", *args],
-                   check=True, stdout=subprocess.DEVNULL)
+                   check=True, stdout=subprocess.DEVNULL, env=env)
+
+
+def checkout_env(tree: Path) -> dict[str, str]:
+    """The environment that makes ``python -m riv_scheduling.cli`` the code of ``tree``."""
+    if not (tree / "riv_scheduling" / "cli.py").is_file():
+        raise SystemExit(f"--before {tree}: not a checkout of riv-scheduling")
+    return {**os.environ, "PYTHONPATH": str(tree.resolve())}
 
 
 def tree_cpu(pid: int) -> float:
@@ -66,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--before", type=Path, metavar="DIR",
+                        help="also run every set-up from this checkout (older code), interleaved")
     parser.add_argument("--json", type=Path, default=HERE / "serve_cpu.json")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
@@ -73,6 +88,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     setups = {f"serve --threads {n}": ["--threads", str(n)] for n in args.threads}
     setups["serve --workers 1"] = ["--workers", "1"]
+    envs: dict[str, dict[str, str] | None] = dict.fromkeys(setups)
+    if args.before is not None:  # each set-up next to its older self, so that they take turns
+        older = checkout_env(args.before)
+        paired: dict[str, list[str]] = {}
+        for name, extra in setups.items():
+            paired[name] = extra
+            paired[f"before: {name}"] = extra
+            envs[f"before: {name}"] = older
+        setups = paired
     path = INTERACTIONS["GetAvailableTimeslots"].path
     body = envelope("GetAvailableTimeslots", timeTypeCode="SSKBESOK", **window(args.days))
     per_call: dict[str, list[float]] = {name: [] for name in setups}
@@ -85,16 +109,16 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for i, (name, extra) in enumerate(setups.items()):
                 db = f"sqlite:///{tmp}/{i}.db"
-                cli("db", "upgrade", "--db", db)
-                cli("load", str(DEMO), "--db", db)
-                served = Served(db, None, Path(tmp) / f"{i}.log", extra)
+                cli("db", "upgrade", "--db", db, env=envs[name])
+                cli("load", str(DEMO), "--db", db, env=envs[name])
+                served = Served(db, None, Path(tmp) / f"{i}.log", extra, env=envs[name])
                 servers[name] = served
                 wrk(f"http://{served.host}:{served.port}{path}", script, 3)  # warm-up
             for _ in range(args.rounds):
                 for name, served in servers.items():
-                    before = tree_cpu(served.proc.pid)
+                    cpu = tree_cpu(served.proc.pid)
                     calls = wrk(f"http://{served.host}:{served.port}{path}", script, args.seconds)
-                    per_call[name].append((tree_cpu(served.proc.pid) - before) / calls * 1000)
+                    per_call[name].append((tree_cpu(served.proc.pid) - cpu) / calls * 1000)
                     time.sleep(0.5)
         finally:
             for served in servers.values():
@@ -104,8 +128,13 @@ def main(argv: list[str] | None = None) -> int:
             for name, v in per_call.items()]
     print(f"GetAvailableTimeslots, {args.days} day(s); wrk 16 connections, {args.seconds:g} s x {args.rounds} rounds")
     print(table(["set-up", "CPU ms per call (median)", "rounds", "x one worker"], rows))
+    if args.before is not None:
+        for name in [n for n in per_call if not n.startswith("before: ")]:
+            print(f"{name}: {median(per_call[name]) / median(per_call['before: ' + name]):.2f} x the CPU per call"
+                  f" of {args.before}")
     write_json(args.json, {"benchmark": "serve_cpu", **machine(), "days": args.days, "rounds": args.rounds,
-                           "seconds": args.seconds, "cpu_ms_per_call": per_call})
+                           "seconds": args.seconds, "before": str(args.before) if args.before else None,
+                           "cpu_ms_per_call": per_call})
     return 0
 
 
