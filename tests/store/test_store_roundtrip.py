@@ -160,22 +160,30 @@ def test_find_free_is_one_indexed_range_query(store: Store, setup: ClinicSetup) 
         add_slot(setup, at(1, hour), practitioners=(DOCTOR,))
     sqlite = store.engine.dialect.name == "sqlite"
 
-    def plan(where: str, **values: Any) -> str:
+    def plan(where: str, hide: str | None = None, **values: Any) -> str:
         with store.engine.connect() as conn:
             if not sqlite:  # eight rows: PostgreSQL would rightly scan; ask whether an index serves
                 conn.exec_driver_sql("SET enable_seqscan = off")
+            if hide is not None:  # dropped in this transaction only (rolled back below)
+                conn.exec_driver_sql(f"DROP INDEX {hide}")
             bounds = {"a": "2025-03-11", "b": "2025-03-12"} if sqlite else {
                 "a": datetime(2025, 3, 11), "b": datetime(2025, 3, 12)}
             explain = "EXPLAIN QUERY PLAN" if sqlite else "EXPLAIN"
             sql = f"{explain} SELECT id FROM timeslot WHERE facility_hsa_id = :f AND {where}"
-            return " ".join(str(r[-1]) for r in conn.execute(text(sql), {"f": NORR, **bounds, **values}))
+            found = " ".join(str(r[-1]) for r in conn.execute(text(sql), {"f": NORR, **bounds, **values}))
+            conn.rollback()
+            return found
 
     # Over all time types: the (unit, start) index (PostgreSQL may take the (unit, type, start) one
     # for eight rows; either is a range scan of an index, not of the table).
     assert re.search(r"ix_timeslot_facility_(type_)?start", plan("start_utc >= :a AND start_utc < :b"))
-    # By time type (migration 0007): the (unit, type, start) index.
+    # By time type (migration 0007): the (unit, type, start) index. SQLite prefers it (more equality
+    # columns); PostgreSQL's costs for eight rows tie, so there it must serve once the other is hidden.
+    by_type = "time_type_code = :code AND start_utc >= :a AND start_utc < :b"
     assert "ix_timeslot_facility_type_start" in plan(
-        "time_type_code = :code AND start_utc >= :a AND start_utc < :b", code="SSKBESOK")
+        by_type, hide=None if sqlite else "ix_timeslot_facility_start", code="SSKBESOK")
+    if not sqlite:
+        assert re.search(r"ix_timeslot_facility_(type_)?start", plan(by_type, code="SSKBESOK"))
     statements: list[str] = []
     event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     scheduling = Scheduling(store.uow, clock=lambda: NOW)
