@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -79,3 +80,20 @@ def test_a_wall_time_that_is_not_stockholm_time_is_still_shown_as_the_instant_it
     second = _slot(datetime(2025, 10, 26, 2, 30, tzinfo=STOCKHOLM, fold=1),
                    datetime(2025, 10, 26, 3, 30, tzinfo=STOCKHOLM))
     assert in_stockholm(second) is second
+
+
+def test_a_slots_utc_instants_follow_a_replaced_start_and_do_not_take_part_in_equality() -> None:
+    # Timeslot.start_utc / end_utc are converted once in __post_init__: a copy with other times
+    # (dataclasses.replace, as views.in_stockholm and a rebooking search make) must get its own.
+    slot = _slot(datetime(2025, 10, 26, 2, 30, tzinfo=STOCKHOLM, fold=1),  # the second 02:30 of the autumn day
+                 datetime(2025, 10, 26, 3, 30, tzinfo=STOCKHOLM))
+    assert (slot.start_utc, slot.end_utc) == (datetime(2025, 10, 26, 1, 30, tzinfo=UTC),
+                                              datetime(2025, 10, 26, 2, 30, tzinfo=UTC))
+    later = replace(slot, start=datetime(2025, 10, 26, 3, 0, tzinfo=STOCKHOLM))
+    assert later.start_utc == datetime(2025, 10, 26, 2, 0, tzinfo=UTC) and later.end_utc == slot.end_utc
+    assert later.length_minutes == 30
+    with pytest.raises(ValueError):
+        replace(slot, end=slot.start)
+    # The instants are derived, not fields of the slot's identity: a copy is equal, with an equal hash.
+    assert replace(slot) == slot and hash(replace(slot)) == hash(slot)
+    assert "start_utc" not in repr(slot)
