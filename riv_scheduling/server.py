@@ -11,7 +11,8 @@ connection slot, never a thread. On top of waitress this module adds what it lac
   ``keep_alive`` seconds of silence (a new connection, before its first byte, too);
 - a **connection limit with a clean refusal**: past ``max_connections`` open connections a new
   one gets an immediate ``503`` and is closed (waitress alone stops accepting, which leaves
-  new clients waiting in the kernel's backlog);
+  new clients waiting in the kernel's backlog); the close lingers (``_Refusal``), so that the
+  client reads the 503 rather than a reset;
 - **mutual TLS** in the same event loop (non-blocking handshake, the peer certificate in the
   WSGI environ: ``riv.peer_cert``, ``riv.client_hsa_id``), so the TLS port has the same
   protection; the handshake must finish within ``request_timeout`` of the connect;
@@ -67,6 +68,8 @@ DEFAULT_MAX_BODY = 1024 * 1024
 MAX_HEADER_BYTES = 64 * 1024
 DRAIN = 8 * 1024 * 1024  # body bytes past max_body still read (and thrown away) before refusing
 _REFUSAL = b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+REFUSAL_LINGER_S = 2.0  # a refused connection's request is read and dropped this long at most
+MAX_LINGERING_REFUSALS = 64  # past this many at once, a refused connection is closed at once
 
 FaultRenderer = Callable[[str, str], bytes]  # (faultcode without prefix, faultstring) -> SOAP envelope
 
@@ -84,7 +87,8 @@ class HttpLimits:
     def adjustments(self) -> dict[str, Any]:
         return {
             "threads": self.threads,
-            "connection_limit": self.max_connections + 16,  # ours refuses first (cleanly)
+            # ours refuses first (cleanly); waitress counts the lingering refusals too
+            "connection_limit": self.max_connections + MAX_LINGERING_REFUSALS + 16,
             "channel_timeout": int(max(self.request_timeout, self.keep_alive)) + 2,  # a backstop; ours act first
             "cleanup_interval": 1,  # deadlines are checked every second
             "max_request_header_size": MAX_HEADER_BYTES,
@@ -311,11 +315,54 @@ class _TlsChannel(_Channel):
         super().deadline_passed(now, limits)
 
 
+class _Refusal(wasyncore.dispatcher):
+    """A connection past the limit, closed lingering (as nginx and Apache do): the 503 is written,
+    our side shut for writing, and what the client sends is read and dropped until it closes or
+    ``REFUSAL_LINGER_S`` pass. Closed at once, a socket with the client's request unread makes the
+    kernel answer with a reset, and the client may see that instead of the 503 (or fail sending)."""
+
+    def __init__(self, server: _Server, conn: socket.socket) -> None:
+        super().__init__(conn, map=server._map)
+        self._server = server
+        self._out = _REFUSAL
+        self._until = time.monotonic() + REFUSAL_LINGER_S
+        server.refusals.add(self)
+
+    def readable(self) -> bool:
+        if time.monotonic() >= self._until:
+            self.handle_close()
+            return False
+        return True
+
+    def writable(self) -> bool:
+        return bool(self._out)
+
+    def handle_write(self) -> None:
+        sent = self.send(self._out)  # a disconnected client: handle_close, then 0
+        if not self.connected:
+            return
+        self._out = self._out[sent:]
+        if not self._out:
+            try:
+                self.socket.shutdown(socket.SHUT_WR)
+            except OSError:
+                self.handle_close()
+
+    def handle_read(self) -> None:
+        self.recv(65536)  # dropped; the end of the stream (or an error) closes through handle_close
+
+    def handle_close(self) -> None:
+        self._out = b""
+        self._server.refusals.discard(self)
+        self.close()
+
+
 class _Server(TcpWSGIServer):
     channel_class = _Channel
     limits: HttpLimits = HttpLimits()
     render_fault: FaultRenderer | None = None
     ssl_context: ssl.SSLContext | None = None
+    refusals: set[_Refusal]
 
     def readable(self) -> bool:
         super().readable()  # maintenance
@@ -331,13 +378,16 @@ class _Server(TcpWSGIServer):
         except OSError:
             return
         if len(self.active_channels) >= self.limits.max_connections:
+            log.warning("connection refused: too many connections", extra={"peer": _peer(addr)})
+            if len(self.refusals) < MAX_LINGERING_REFUSALS:
+                _Refusal(self, conn)
+                return
             try:
                 conn.setblocking(False)
                 conn.send(_REFUSAL)
             except OSError:
                 pass
             conn.close()
-            log.warning("connection refused: too many connections", extra={"peer": _peer(addr)})
             return
         if self.ssl_context is not None:
             try:
@@ -371,6 +421,7 @@ class Server:
         server = _Server(app, self._map, True, sock, dispatcher=self._dispatcher, adj=adj,
                          bind_socket=sock is None, sockinfo=sockinfo or adj.listen[0])
         server.limits = limits
+        server.refusals = set()
         server.render_fault = render_fault
         server.ssl_context = ssl_context
         self._server = server

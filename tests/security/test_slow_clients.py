@@ -174,14 +174,51 @@ def test_past_the_connection_limit_a_new_connection_gets_a_503(single: Running) 
                 except OSError:
                     status = 0
         assert status == 503
+    served_again(single)
+
+
+def served_again(p: Running) -> None:
+    """Once the server has seen the held connections close, their slots are free again."""
     deadline = time.monotonic() + GENEROUS
-    while True:  # the slots are free again once the server has seen the connections close
+    while True:
         try:
-            normal_call(single)
-            break
-        except (AssertionError, OSError):  # until then: a 503, or a reset if it lands mid-request
+            normal_call(p)
+            return
+        except (AssertionError, OSError):  # until then a 503 (or a reset, past the lingering refusals)
             assert time.monotonic() < deadline
             time.sleep(0.2)
+
+
+def test_past_the_connection_limit_a_client_that_sent_its_request_reads_the_503(single: Running) -> None:
+    """A client sends its headers, then its body (http.client, urllib3 and so zeep, Java's HTTP
+    clients). Closed at once, the refused socket answers the unread headers with a reset, and sending
+    the body fails before the client has read the 503; the refusal lingers, so every one reads it."""
+    body = envelope(request_body("GetAppointments"), DEMO_UNIT)
+    head = (f"POST {PATH_OF['GetAppointments']} HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode()
+    with ExitStack() as stack:
+        hold(single, stack, 150, b"")
+        deadline = time.monotonic() + GENEROUS
+        status = 0
+        while status != 503 and time.monotonic() < deadline:  # until the server has taken all 150
+            with socket.create_connection((single.host, single.port), timeout=1) as s:
+                try:
+                    status, _ = read_http_response(s)
+                except OSError:
+                    status = 0
+        assert status == 503
+        statuses: list[int | str] = []
+        for _ in range(20):
+            with socket.create_connection((single.host, single.port), timeout=GENEROUS) as s:
+                try:
+                    s.sendall(head)
+                    time.sleep(0.05)  # the server has refused meanwhile: the race such a client can lose
+                    s.sendall(body)
+                    statuses.append(read_http_response(s)[0])
+                except OSError as e:
+                    statuses.append(type(e).__name__)
+        assert statuses == [503] * 20
+    served_again(single)
 
 
 def test_no_server_header_and_no_version(single: Running) -> None:
