@@ -162,18 +162,23 @@ def test_one_process_cuts_a_trickling_request_at_the_request_timeout(single: Run
     normal_call(single)
 
 
+def fill(p: Running, stack: ExitStack) -> None:
+    """Hold the 150 connections the server allows, until a new one gets the 503."""
+    hold(p, stack, 150, b"")
+    deadline = time.monotonic() + GENEROUS
+    status = 0
+    while status != 503 and time.monotonic() < deadline:  # until the server has taken all 150
+        with socket.create_connection((p.host, p.port), timeout=1) as s:
+            try:
+                status, _ = read_http_response(s)
+            except OSError:
+                status = 0
+    assert status == 503
+
+
 def test_past_the_connection_limit_a_new_connection_gets_a_503(single: Running) -> None:
     with ExitStack() as stack:
-        hold(single, stack, 150, b"")
-        deadline = time.monotonic() + GENEROUS
-        status = 0
-        while status != 503 and time.monotonic() < deadline:  # until the server has taken all 150
-            with socket.create_connection((single.host, single.port), timeout=1) as s:
-                try:
-                    status, _ = read_http_response(s)
-                except OSError:
-                    status = 0
-        assert status == 503
+        fill(single, stack)
     served_again(single)
 
 
@@ -197,16 +202,7 @@ def test_past_the_connection_limit_a_client_that_sent_its_request_reads_the_503(
     head = (f"POST {PATH_OF['GetAppointments']} HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\n"
             f"Content-Length: {len(body)}\r\n\r\n").encode()
     with ExitStack() as stack:
-        hold(single, stack, 150, b"")
-        deadline = time.monotonic() + GENEROUS
-        status = 0
-        while status != 503 and time.monotonic() < deadline:  # until the server has taken all 150
-            with socket.create_connection((single.host, single.port), timeout=1) as s:
-                try:
-                    status, _ = read_http_response(s)
-                except OSError:
-                    status = 0
-        assert status == 503
+        fill(single, stack)
         statuses: list[int | str] = []
         for _ in range(20):
             with socket.create_connection((single.host, single.port), timeout=GENEROUS) as s:
