@@ -446,6 +446,11 @@ class Server:
             pass
         self._stopped.wait(10)
 
+    @property
+    def lingering_refusals(self) -> int:
+        """Refused connections still being read and dropped (``_Refusal``)."""
+        return len(self._server.refusals)
+
     def server_close(self, drain: float = 5.0) -> None:
         """Closes every connection, then waits up to ``drain`` seconds for calls still running."""
         for channel in list(self._map.values()):
