@@ -555,37 +555,58 @@ class MustUnderstandIgnored(Intercept):
 
 class PastSlotEarlierToday(Intercept):
     """GetAvailableTimeslots for a window with today adds a slot of today that started a minute ago
-    (``slots``); GetAvailableDates for a window with yesterday lists yesterday (``dates``)."""
+    (``slots``); GetAvailableDates for a window with yesterday lists yesterday (``dates``).
+
+    The planted entry is a copy of one the producer lists; when the asked window has none (late in
+    the day, or a weekend, the demo clinic has no free time left today), it is copied from the
+    producer's answer to the same request over the next 60 days, so the defect is there at any hour."""
 
     def __init__(self, slots: bool = True, dates: bool = False) -> None:
         self.slots, self.dates = slots, dates
 
-    def response(self, path: str, data: bytes, status: str, body: bytes) -> tuple[str, bytes]:
+    def handle(self, environ: dict[str, Any], path: str, data: bytes,
+               start_response: Callable[..., Any]) -> Iterable[bytes]:
+        status, headers, body = self.call(environ, data)
         now = datetime.now(ZoneInfo("Europe/Stockholm"))
-        today = now.strftime("%Y%m%d")
         start, end = _text(data, "startDateInclusive") or "", _text(data, "endDateInclusive") or ""
+        today, yesterday = now.strftime("%Y%m%d"), (now - timedelta(days=1)).strftime("%Y%m%d")
         if self.slots and path == SLOTS and start <= today <= end and now.hour * 60 + now.minute >= 1:
-            root, payload = _payload(body)
-            slots = payload.findall("{*}timeslot") if payload is not None else []
-            if slots:
-                past = copy.deepcopy(slots[0])
+            planted = self._plant(environ, data, body, "timeslot", now)
+            if planted is not None:
+                past = planted.find("{*}timeslot")
+                assert past is not None
                 past.find("{*}timeslotId").text = PAST_TIMESLOT_ID
                 past.find("{*}startTime").text = (now - timedelta(minutes=1)).strftime("%Y%m%d%H%M%S")
                 end_time = past.find("{*}endTime")
                 if end_time is not None:
                     end_time.text = (now + timedelta(minutes=19)).strftime("%Y%m%d%H%M%S")
-                slots[0].addprevious(past)
-                return status, _xml(root)
-        yesterday = (now - timedelta(days=1)).strftime("%Y%m%d")
+                body = _xml(planted.getroottree().getroot())
         if self.dates and path == DATES and start <= yesterday <= end:
-            root, payload = _payload(body)
-            dates = payload.findall("{*}availableDate") if payload is not None else []
-            if dates:
-                past = copy.deepcopy(dates[0])
+            planted = self._plant(environ, data, body, "availableDate", now)
+            if planted is not None:
+                past = planted.find("{*}availableDate")
+                assert past is not None
                 past.find("{*}date").text = yesterday
-                dates[0].addprevious(past)
-                return status, _xml(root)
-        return status, body
+                body = _xml(planted.getroottree().getroot())
+        return self.send(start_response, status, headers, body)
+
+    def _plant(self, environ: dict[str, Any], data: bytes, body: bytes, local: str,
+               now: datetime) -> etree._Element | None:
+        """The answer's payload with a copy of one of its ``local`` entries first (from a longer
+        window when it lists none); None when the producer lists none even there, or faulted."""
+        root, payload = _payload(body)
+        if payload is None:
+            return None
+        template = payload.find(f"{{*}}{local}")
+        if template is None:
+            later = (now + timedelta(days=60)).strftime("%Y%m%d")
+            wider = re.sub(rb"(endDateInclusive>)\d{8}(<)", rb"\g<1>" + later.encode() + rb"\g<2>", data)
+            _, other = _payload(self.call(environ, wider)[2])
+            template = other.find(f"{{*}}{local}") if other is not None else None
+            if template is None:
+                return None
+        payload.insert(0, copy.deepcopy(template))
+        return payload
 
 
 def fault(code: str, message: str) -> bytes:
