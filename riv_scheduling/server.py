@@ -411,7 +411,7 @@ class _Server(TcpWSGIServer):
 class _QueueLog:
     """Stands in for waitress's queue logger, which warns "Task queue depth is N" each time a
     request has to wait for a thread. With one thread per process (``serve``'s default) that is
-    every request under load: a log line per call, and 7 % of a 1-day search's CPU. Here: one
+    every request under load: a log line per call (about 27 µs of CPU each). Here: one
     line per ``interval`` at most, with the deepest queue since the last line. Called by
     ``ThreadedTaskDispatcher.add_task`` under the dispatcher's lock, so it needs none itself."""
 
