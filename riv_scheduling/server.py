@@ -20,7 +20,8 @@ connection slot, never a thread. On top of waitress this module adds what it lac
   large) answered with the producer's SOAP fault (``render_fault``) instead of waitress's text;
 - an access log line per request through the masking formatter, and no ``Server`` header;
 - waitress's warning for each request that waits for a thread (with one thread per process,
-  every request under load) replaced by one line a minute at most (``_QueueLog``).
+  every request under load) replaced by one line a minute at most (``_QueueLog``), and refused
+  connections logged as one line per ten seconds at most, with their count (``_Summary``).
 
 ``serve --workers N`` runs the same server in each of gunicorn's worker processes
 (``waitress_worker``): gunicorn manages the processes, waitress serves in each.
@@ -73,6 +74,7 @@ _REFUSAL = b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Le
 REFUSAL_LINGER_S = 2.0  # a refused connection's request is read and dropped this long at most
 MAX_LINGERING_REFUSALS = 64  # past this many at once, a refused connection is closed at once
 QUEUE_LOG_INTERVAL_S = 60.0  # at most one "calls waiting for a thread" line this often
+REFUSAL_LOG_INTERVAL_S = 10.0  # at most one "connections refused" line this often
 
 FaultRenderer = Callable[[str, str], bytes]  # (faultcode without prefix, faultstring) -> SOAP envelope
 
@@ -366,6 +368,8 @@ class _Server(TcpWSGIServer):
     render_fault: FaultRenderer | None = None
     ssl_context: ssl.SSLContext | None = None
     refusals: set[_Refusal]
+    refusal_log: _Summary
+    summaries: tuple[_Summary, ...] = ()
 
     def readable(self) -> bool:
         super().readable()  # maintenance
@@ -381,7 +385,7 @@ class _Server(TcpWSGIServer):
         except OSError:
             return
         if len(self.active_channels) >= self.limits.max_connections:
-            log.warning("connection refused: too many connections", extra={"peer": _peer(addr)})
+            self.refusal_log.note(refused=1, peer=_peer(addr))
             if len(self.refusals) < MAX_LINGERING_REFUSALS:
                 _Refusal(self, conn)
                 return
@@ -406,30 +410,63 @@ class _Server(TcpWSGIServer):
         super().maintenance(now)
         for channel in list(self.active_channels.values()):
             channel.deadline_passed(now, self.limits)
+        for summary in self.summaries:
+            summary.flush()
 
 
-class _QueueLog:
+class _Summary:
+    """A warning for events that come in floods exactly when the server is busiest (requests waiting
+    for a thread, connections refused past the limit). The first is written at once; the ones after
+    it are folded into one line per ``interval`` at most, which the event loop's once-a-second
+    maintenance writes when it is due (so a burst's last line is not held back until the next event).
+    A line each would cost the event loop its time, and fill the log, when it can least afford either."""
+
+    def __init__(self, message: str, interval: float,
+                 fold: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]) -> None:
+        self.message = message
+        self.interval = interval
+        self._fold = fold  # (pending fields, this event's fields) -> the new pending fields
+        self._pending: dict[str, Any] | None = None
+        self._next_line = 0.0  # time.monotonic() from which a line may be written again
+        self._lock = threading.Lock()  # the event loop and the call threads both report
+
+    def note(self, **event: Any) -> None:
+        with self._lock:
+            self._pending = event if self._pending is None else self._fold(self._pending, event)
+            self._write_if_due()
+
+    def flush(self) -> None:
+        with self._lock:
+            if self._pending is not None:
+                self._write_if_due()
+
+    def _write_if_due(self) -> None:
+        now = time.monotonic()
+        if now < self._next_line or self._pending is None:
+            return
+        log.warning(self.message, extra={**self._pending, "line_interval_s": self.interval})
+        self._pending = None
+        self._next_line = now + self.interval
+
+
+class _QueueLog(_Summary):
     """Stands in for waitress's queue logger, which warns "Task queue depth is N" each time a
     request has to wait for a thread. With one thread per process (``serve``'s default) that is
-    every request under load: a log line per call (about 27 µs of CPU each). Here: one
-    line per ``interval`` at most, with the deepest queue since the last line. Called by
-    ``ThreadedTaskDispatcher.add_task`` under the dispatcher's lock, so it needs none itself."""
+    every request under load: a log line per call (about 27 µs of CPU each). Here: one line per
+    ``interval`` at most, with the deepest queue since the last line."""
 
     def __init__(self, interval: float = QUEUE_LOG_INTERVAL_S) -> None:
-        self.interval = interval
-        self.deepest = 0
-        self.next_line = 0.0  # time.monotonic() from which a line may be written again
+        super().__init__("calls waiting for a thread", interval,
+                         lambda pending, event: {"queue_depth": max(pending["queue_depth"], event["queue_depth"])})
 
-    def warning(self, message: str, depth: int) -> None:
-        self.deepest = max(self.deepest, depth)
-        now = time.monotonic()
-        if now < self.next_line:
-            return
-        # queue_depth: the deepest since the last line (at most one line per ``interval`` seconds)
-        log.warning("calls waiting for a thread", extra={"queue_depth": self.deepest,
-                                                         "line_interval_s": self.interval})
-        self.deepest = 0
-        self.next_line = now + self.interval
+    def warning(self, message: str, depth: int) -> None:  # waitress's call
+        self.note(queue_depth=depth)
+
+
+def _refusal_log(interval: float) -> _Summary:
+    """Connections refused past --max-connections: how many since the last line, and the last peer."""
+    return _Summary("connections refused: too many connections", interval,
+                    lambda pending, event: {"refused": pending["refused"] + 1, "peer": event["peer"]})
 
 
 class Server:
@@ -443,13 +480,16 @@ class Server:
                                                      else {"host": host, "port": port}))
         self._map: dict[int, Any] = {}
         self._dispatcher = ThreadedTaskDispatcher()
-        self._dispatcher.queue_logger = _QueueLog()
+        queue_log = _QueueLog(QUEUE_LOG_INTERVAL_S)
+        self._dispatcher.queue_logger = queue_log
         self._dispatcher.set_thread_count(limits.threads)
         sockinfo = (sock.family, sock.type, sock.proto, sock.getsockname()) if sock is not None else None
         server = _Server(app, self._map, True, sock, dispatcher=self._dispatcher, adj=adj,
                          bind_socket=sock is None, sockinfo=sockinfo or adj.listen[0])
         server.limits = limits
         server.refusals = set()
+        server.refusal_log = _refusal_log(REFUSAL_LOG_INTERVAL_S)
+        server.summaries = (queue_log, server.refusal_log)
         server.render_fault = render_fault
         server.ssl_context = ssl_context
         self._server = server

@@ -4,6 +4,8 @@ the event loop's one-second tick); then the server is as before (server.py, ``_R
 
 from __future__ import annotations
 
+import logging
+import math
 import socket
 import threading
 import time
@@ -11,8 +13,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
+import pytest
 from secwire import read_http_response
 
+from riv_scheduling import server as server_module
 from riv_scheduling.server import MAX_LINGERING_REFUSALS, REFUSAL_LINGER_S, HttpLimits, Server, make_server
 
 
@@ -66,3 +70,31 @@ def refusals_bounded(server: Server, host: str, port: int) -> None:
         started = time.monotonic()
         assert wait_for(lambda: server.lingering_refusals == 0, REFUSAL_LINGER_S + 3)
         assert time.monotonic() - started < REFUSAL_LINGER_S + 2  # gone by their time, clients still silent
+
+
+def test_a_flood_of_refused_connections_is_logged_as_counted_lines_not_one_each(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(server_module, "REFUSAL_LOG_INTERVAL_S", 0.5)
+    caplog.set_level(logging.WARNING, logger="riv_scheduling.http")
+    flood = 30
+    with serving(max_connections=2) as server:
+        host, port = server.server_address
+        with ExitStack() as stack:
+            for _ in range(2):
+                stack.enter_context(socket.create_connection((host, port), timeout=5))
+            assert wait_for(lambda: len(server._server.active_channels) == 2, 5)
+            started = time.monotonic()
+            for _ in range(flood):
+                with socket.create_connection((host, port), timeout=5) as refused:
+                    assert read_http_response(refused)[0] == 503
+
+            def lines() -> list[logging.LogRecord]:
+                return [r for r in caplog.records if r.getMessage() == "connections refused: too many connections"]
+
+            # the burst's tail is written by the event loop's maintenance, without waiting for another refusal
+            assert wait_for(lambda: sum(getattr(r, "refused", 0) for r in lines()) == flood, 5), \
+                [getattr(r, "refused", None) for r in lines()]
+            elapsed = time.monotonic() - started
+    assert getattr(lines()[0], "refused", None) == 1  # the first at once
+    assert len(lines()) <= 1 + math.ceil(elapsed / 0.5)  # then one line per interval at most
