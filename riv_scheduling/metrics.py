@@ -178,13 +178,20 @@ class MetricsMiddleware:
 
 
 def _result_code(body: bytes) -> re.Match[bytes] | None:
-    """The resultCode element, searched for from the last ``<`` before the first ``resultCode>``:
-    a regular expression over a whole 150 kB slot list costs 0.4 ms, ``bytes.find`` almost nothing
-    (text content holds no ``<``, so the element cannot start earlier)."""
-    at = body.find(b"resultCode>")
-    if at < 0:
+    """The resultCode element. Every 2.0 response ends with it (after the slots, the appointments,
+    ...), so the search starts at its closing tag, the last ``resultCode>``, and goes back two ``<``
+    to the opening tag (text content holds no ``<``): a 150 kB slot list costs 50 us searched from
+    the front, almost nothing from the back. Where the last mention is text after the element (an
+    unescaped ``>``), the first mention decides, as a search from the front would."""
+    last = body.rfind(b"resultCode>")
+    if last < 0:
         return None
-    return _RESULT_CODE.search(body, max(0, body.rfind(b"<", 0, at)))
+    opening = body.rfind(b"<", 0, body.rfind(b"<", 0, last))
+    found = _RESULT_CODE.match(body, max(0, opening))
+    if found is None:
+        first = body.find(b"resultCode>")
+        found = _RESULT_CODE.search(body, max(0, body.rfind(b"<", 0, first)))
+    return found
 
 
 class _Forward:

@@ -154,3 +154,7 @@ def test_the_result_code_is_found_after_text_that_names_it_and_with_any_prefix()
     assert code(b"<r><resultCode>ERROR</resultCode></r>") == "ERROR"
     assert code(b"<r><a.b-c:resultCode> OK </a.b-c:resultCode></r>") == "OK"
     assert code(b"<r><appointmentId>x</appointmentId></r>") is None
+    # Mentions after the element, in text: the element still decides.
+    assert code(b"<r><resultCode>INFO</resultCode><resultText>see resultCode> above</resultText></r>") == "INFO"
+    assert code(b"<r><resultCode>OK</resultCode><t>resultCode></t><u>resultCode></u></r>") == "OK"
+    assert code(b"<r><resultCode></resultCode></r>") is None
