@@ -178,11 +178,12 @@ class MetricsMiddleware:
 
 
 def _result_code(body: bytes) -> re.Match[bytes] | None:
-    """The resultCode element. Every 2.0 response ends with it (after the slots, the appointments,
-    ...), so the search starts at its closing tag, the last ``resultCode>``, and goes back two ``<``
-    to the opening tag (text content holds no ``<``): a 150 kB slot list costs 50 us searched from
-    the front, almost nothing from the back. Where the last mention is text after the element (an
-    unescaped ``>``), the first mention decides, as a search from the front would."""
+    """The resultCode element. Where a 2.0 response has one (GetAppointments has none), it comes
+    last, after the slots, the facilities, ...; so the search starts at its closing tag, the last
+    ``resultCode>``, and goes back two ``<`` to the opening tag (text content holds no ``<``): a
+    150 kB slot list costs 50 us searched from the front, almost nothing from the back. Where the
+    last mention is text after the element (an unescaped ``>``), the first mention decides, as a
+    search from the front would."""
     last = body.rfind(b"resultCode>")
     if last < 0:
         return None
