@@ -120,8 +120,15 @@ def test_get_practitioners_lists_those_with_free_slots_of_the_time_type(rich: Ri
 # -- searches ----------------------------------------------------------------------------------
 
 
+def _midday_in(days: int) -> timedelta:
+    """From now to 10:00 Stockholm time ``days`` ahead: slots a few hours apart then stay on one date
+    whatever the hour the test runs (now + N days + 1 h crosses midnight in the evening)."""
+    now = stockholm_now()
+    return (now + timedelta(days=days)).replace(hour=10, minute=0, second=0, microsecond=0) - now
+
+
 def test_get_available_dates_counts_per_date_time_type_and_practitioner(rich: Rich) -> None:
-    start = timedelta(days=12, hours=1)
+    start = _midday_in(12)
     for i in range(3):
         rich.slot("GRUPP", start_in=start + timedelta(minutes=30 * i), practitioners=(DOC,), minutes=20)
     rich.slot("GRUPP", start_in=start + timedelta(hours=3), practitioners=(NURSE,), minutes=20)
@@ -135,7 +142,7 @@ def test_get_available_dates_counts_per_date_time_type_and_practitioner(rich: Ri
 
 
 def test_get_available_dates_repeats_a_date_per_time_type_when_the_request_leaves_it_open(rich: Rich) -> None:
-    start = timedelta(days=17, hours=2)
+    start = _midday_in(17)
     rich.slot("FRI", start_in=start, practitioners=(DOC,))
     rich.slot("FRI", start_in=start + timedelta(hours=1), practitioners=(DOC,))
     rich.slot("VIDEO", start_in=start + timedelta(hours=2), practitioners=(DOC,))
