@@ -129,13 +129,14 @@ class Served:
     """``riv-scheduling serve`` as a subprocess on 127.0.0.1 (a free port), stopped on exit."""
 
     def __init__(self, db_url: str, workers: int | None, log: Path, extra: list[str] | None = None,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, prefix: list[str] | None = None) -> None:
+        """``prefix``: a command that runs serve, such as ``["taskset", "-c", "1"]``."""
         import re
         import subprocess
         import time
         import urllib.request
 
-        cmd = [sys.executable, "-m", "riv_scheduling.cli", "--log-level", "WARNING", "serve",
+        cmd = [*(prefix or []), sys.executable, "-m", "riv_scheduling.cli", "--log-level", "WARNING", "serve",
                "--host", "127.0.0.1", "--port", "0", "--db", db_url, "--no-demo"]
         if workers:
             cmd += ["--workers", str(workers)]

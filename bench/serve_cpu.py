@@ -11,8 +11,12 @@ does not depend on how many cores the server got. The ratio column compares with
 `git worktree add ../before <commit>`), with its own database built by that code, in the same
 interleaved rounds: before and after compared on the same machine in the same minutes.
 
+`--taskset CPUS` runs every set-up a second time under `taskset -c CPUS` (all of its processes and
+threads on those CPUs), and `--wrk-cpu N` keeps `wrk` on CPU N: with `--taskset 1 --wrk-cpu 0` the
+server's threads share one core and the client stays off it, as a client on another machine would.
+
     .venv/bin/python bench/serve_cpu.py [--threads 1 4] [--days 1] [--rounds 3] [--seconds 8]
-        [--before DIR] [--json FILE]
+        [--before DIR] [--taskset CPUS] [--wrk-cpu N] [--json FILE]
 """
 
 from __future__ import annotations
@@ -64,8 +68,9 @@ def tree_cpu(pid: int) -> float:
     return cpu_seconds(pid) + sum(cpu_seconds(child) for child in _children(pid))
 
 
-def wrk(url: str, script: Path, seconds: float) -> float:
-    done = subprocess.run(["wrk", "-t1", "-c16", f"-d{seconds:g}s", "-s", str(script), url],
+def wrk(url: str, script: Path, seconds: float, cpu: int | None = None) -> float:
+    pin = ["taskset", "-c", str(cpu)] if cpu is not None else []
+    done = subprocess.run([*pin, "wrk", "-t1", "-c16", f"-d{seconds:g}s", "-s", str(script), url],
                           capture_output=True, text=True, check=True)
     found = re.search(r"(\d+) requests in", done.stdout)
     if found is None or "Non-2xx" in done.stdout or "Socket errors" in done.stdout:
@@ -81,10 +86,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--before", type=Path, metavar="DIR",
                         help="also run every set-up from this checkout (older code), interleaved")
+    parser.add_argument("--taskset", metavar="CPUS",
+                        help="also run every set-up under taskset -c CPUS, interleaved")
+    parser.add_argument("--wrk-cpu", type=int, metavar="N", help="run wrk on CPU N only")
     parser.add_argument("--json", type=Path, default=HERE / "serve_cpu.json")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("SKIP bench/serve_cpu.py: wrk is missing (apt-get install wrk)")
+        return 0
+    if (args.taskset is not None or args.wrk_cpu is not None) and shutil.which("taskset") is None:
+        print("SKIP bench/serve_cpu.py: --taskset/--wrk-cpu need taskset (Debian package util-linux)")
         return 0
     setups = {f"serve --threads {n}": ["--threads", str(n)] for n in args.threads}
     setups["serve --workers 1"] = ["--workers", "1"]
@@ -97,6 +108,15 @@ def main(argv: list[str] | None = None) -> int:
             paired[f"before: {name}"] = extra
             envs[f"before: {name}"] = older
         setups = paired
+    prefixes: dict[str, list[str] | None] = dict.fromkeys(setups)
+    if args.taskset is not None:  # each set-up next to itself on the given CPUs
+        pinned: dict[str, list[str]] = {}
+        for name, extra in setups.items():
+            pinned[name] = extra
+            pinned[f"{name}, taskset -c {args.taskset}"] = extra
+            envs[f"{name}, taskset -c {args.taskset}"] = envs[name]
+            prefixes[f"{name}, taskset -c {args.taskset}"] = ["taskset", "-c", args.taskset]
+        setups = pinned
     path = INTERACTIONS["GetAvailableTimeslots"].path
     body = envelope("GetAvailableTimeslots", timeTypeCode="SSKBESOK", **window(args.days))
     per_call: dict[str, list[float]] = {name: [] for name in setups}
@@ -111,13 +131,14 @@ def main(argv: list[str] | None = None) -> int:
                 db = f"sqlite:///{tmp}/{i}.db"
                 cli("db", "upgrade", "--db", db, env=envs[name])
                 cli("load", str(DEMO), "--db", db, env=envs[name])
-                served = Served(db, None, Path(tmp) / f"{i}.log", extra, env=envs[name])
+                served = Served(db, None, Path(tmp) / f"{i}.log", extra, env=envs[name],
+                                prefix=prefixes.get(name))
                 servers[name] = served
-                wrk(f"http://{served.host}:{served.port}{path}", script, 3)  # warm-up
+                wrk(f"http://{served.host}:{served.port}{path}", script, 3, args.wrk_cpu)  # warm-up
             for _ in range(args.rounds):
                 for name, served in servers.items():
                     cpu = tree_cpu(served.proc.pid)
-                    calls = wrk(f"http://{served.host}:{served.port}{path}", script, args.seconds)
+                    calls = wrk(f"http://{served.host}:{served.port}{path}", script, args.seconds, args.wrk_cpu)
                     per_call[name].append((tree_cpu(served.proc.pid) - cpu) / calls * 1000)
                     time.sleep(0.5)
         finally:
@@ -126,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     worker = median(per_call["serve --workers 1"])
     rows = [[name, round(median(v), 2), " / ".join(f"{x:.2f}" for x in v), round(median(v) / worker, 2)]
             for name, v in per_call.items()]
-    print(f"GetAvailableTimeslots, {args.days} day(s); wrk 16 connections, {args.seconds:g} s x {args.rounds} rounds")
+    print(f"GetAvailableTimeslots, {args.days} day(s); wrk 16 connections"
+          f"{'' if args.wrk_cpu is None else f' on CPU {args.wrk_cpu}'}, {args.seconds:g} s x {args.rounds} rounds")
     print(table(["set-up", "CPU ms per call (median)", "rounds", "x one worker"], rows))
     if args.before is not None:
         for name in [n for n in per_call if not n.startswith("before: ")]:
@@ -134,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
                   f" of {args.before}")
     write_json(args.json, {"benchmark": "serve_cpu", **machine(), "days": args.days, "rounds": args.rounds,
                            "seconds": args.seconds, "before": str(args.before) if args.before else None,
+                           "taskset": args.taskset, "wrk_cpu": args.wrk_cpu,
                            "cpu_ms_per_call": per_call})
     return 0
 
