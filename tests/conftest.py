@@ -69,14 +69,22 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.fixture(autouse=True)
 def _capture_logs() -> Iterator[None]:
-    """Keep the capturing handler attached (a command under test may reconfigure logging)."""
+    """Keep the capturing handler attached (a command under test may reconfigure logging), and
+    afterwards put the root logger's handlers back as they were.
+
+    A command under test (``riv_scheduling.logs.configure``) installs a handler on the stream pytest
+    captured for it; left in place, a server thread that logs once that stream is closed (at the end
+    of the run) prints "--- Logging error ---"."""
     root = logging.getLogger()
     if _HANDLER not in root.handlers:
         root.addHandler(_HANDLER)
+    handlers, level = list(root.handlers), root.level
     project = logging.getLogger("riv_scheduling")
     if project.getEffectiveLevel() > logging.DEBUG:
         project.setLevel(logging.DEBUG)
     yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
