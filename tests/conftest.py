@@ -14,10 +14,12 @@ import logging
 import os
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from pg_server import ENV, HOW_TO_GET, PostgresServer, PostgresStartFailed, find_bin_dir
 
+from riv_scheduling import logs
 from riv_scheduling.contract.personal_identity import is_valid
 from riv_scheduling.logs import StructuredFormatter, mask
 
@@ -68,17 +70,25 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture(autouse=True)
-def _capture_logs() -> Iterator[None]:
-    """Keep the capturing handler attached (a command under test may reconfigure logging), and
+def _capture_logs(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Keep the capturing handler attached, also when a command under test configures logging, and
     afterwards put the root logger's handlers back as they were.
 
-    A command under test (``riv_scheduling.logs.configure``) installs a handler on the stream pytest
-    captured for it; left in place, a server thread that logs once that stream is closed (at the end
-    of the run) prints "--- Logging error ---"."""
+    A command under test (``riv_scheduling.logs.configure``) replaces the root logger's handlers with
+    one on the stream pytest captured for it: the capturing handler is attached again right after, so
+    what the command logs is checked too. Left in place, that handler would be written to by a server
+    thread after the stream closed (at the end of the run: "--- Logging error ---")."""
     root = logging.getLogger()
     if _HANDLER not in root.handlers:
         root.addHandler(_HANDLER)
     handlers, level = list(root.handlers), root.level
+    configure = logs.configure
+
+    def configure_and_keep_capturing(*args: Any, **kwargs: Any) -> None:
+        configure(*args, **kwargs)
+        root.addHandler(_HANDLER)
+
+    monkeypatch.setattr(logs, "configure", configure_and_keep_capturing)
     project = logging.getLogger("riv_scheduling")
     if project.getEffectiveLevel() > logging.DEBUG:
         project.setLevel(logging.DEBUG)
