@@ -92,9 +92,13 @@ def free_slots(scheduling: Scheduling, unit: str = UNIT, days: int = 27, code: s
 
 
 def window(days: int) -> dict[str, str]:
-    today = date.today()
-    return {"startDateInclusive": (today + timedelta(days=1)).strftime("%Y%m%d"),
-            "endDateInclusive": (today + timedelta(days=days)).strftime("%Y%m%d")}
+    """``days`` days from the next weekday after today: the demo opens on weekdays only, so a 1-day
+    search run on a Friday or Saturday would otherwise measure an empty answer."""
+    start = date.today() + timedelta(days=1)
+    while start.weekday() >= 5:
+        start += timedelta(days=1)
+    return {"startDateInclusive": start.strftime("%Y%m%d"),
+            "endDateInclusive": (start + timedelta(days=days - 1)).strftime("%Y%m%d")}
 
 
 def median(values: list[float]) -> float:
