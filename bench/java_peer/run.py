@@ -410,6 +410,9 @@ def main(argv: list[str] | None = None) -> int:
                 status, ours[search] = post(host, port, body)
                 if status != 200 or b"Fault>" in ours[search]:
                     raise SystemExit(f"our producer, {search}: HTTP {status}\n{ours[search][:500]!r}")
+                if len(payload(ours[search])) < 2:  # resultCode alone: no slot to measure
+                    raise SystemExit(f"our producer, {search}: an answer without timeslots; the demo data"
+                                     " has no free slot in the search window")
                 answers[search] = tmp / f"answer-{search}.xml"
                 answers[search].write_bytes(etree.tostring(payload(ours[search]), method="c14n", exclusive=True))
             if wants_java:
