@@ -101,10 +101,14 @@ def to_uuid(value: str, element: str) -> uuid.UUID:
 
 
 def to_date(value: str, element: str) -> date:
+    # fromisoformat reads YYYYMMDD in a tenth of strptime's time; it also reads other ISO forms
+    # (2026-12-07, 2026W491), hence the check for eight ASCII digits first.
     try:
-        return datetime.strptime(value, "%Y%m%d").date()
-    except (TypeError, ValueError):
-        raise RequestError(f"{element} is not a valid date (YYYYMMDD)") from None
+        if len(value) == 8 and value.isascii() and value.isdigit():
+            return date.fromisoformat(value)
+    except (TypeError, ValueError):  # None; or a day the schema's pattern lets through, 20260231
+        pass
+    raise RequestError(f"{element} is not a valid date (YYYYMMDD)")
 
 
 def to_person_id(b: Any) -> PersonId:
