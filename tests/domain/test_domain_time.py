@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import uuid
-from dataclasses import replace
+from dataclasses import MISSING, fields, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -83,7 +84,7 @@ def test_a_wall_time_that_is_not_stockholm_time_is_still_shown_as_the_instant_it
 
 
 def test_a_slots_utc_instants_follow_a_replaced_start_and_do_not_take_part_in_equality() -> None:
-    # Timeslot.start_utc / end_utc are converted once in __post_init__: a copy with other times
+    # Timeslot.start_utc / end_utc are converted once in __init__: a copy with other times
     # (dataclasses.replace, as views.in_stockholm and a rebooking search make) must get its own.
     slot = _slot(datetime(2025, 10, 26, 2, 30, tzinfo=STOCKHOLM, fold=1),  # the second 02:30 of the autumn day
                  datetime(2025, 10, 26, 3, 30, tzinfo=STOCKHOLM))
@@ -97,3 +98,15 @@ def test_a_slots_utc_instants_follow_a_replaced_start_and_do_not_take_part_in_eq
     # The instants are derived, not fields of the slot's identity: a copy is equal, with an equal hash.
     assert replace(slot) == slot and hash(replace(slot)) == hash(slot)
     assert "start_utc" not in repr(slot)
+
+
+def test_timeslots_own_init_takes_the_dataclass_fields_in_their_order_with_their_defaults() -> None:
+    # Timeslot.__init__ is written by hand (speed): it must stay the one dataclass would generate.
+    declared = [(f.name, f.default) for f in fields(Timeslot) if f.init]
+    parameters = list(inspect.signature(Timeslot.__init__).parameters.values())[1:]
+    assert [(p.name, p.default) for p in parameters] == [
+        (name, inspect.Parameter.empty if default is MISSING else default) for name, default in declared
+    ]
+    assert all(p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD for p in parameters)
+    slot = _slot(datetime(2025, 7, 1, 8, tzinfo=STOCKHOLM), datetime(2025, 7, 1, 9, tzinfo=STOCKHOLM))
+    assert set(vars(slot)) == {f.name for f in fields(Timeslot)}
