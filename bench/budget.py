@@ -24,7 +24,7 @@ conclusion is drawn from shares: given how far `serve --workers 2` was from the 
 cost the parts the design does not ask for could keep if the call is to reach half the peer.
 
     .venv/bin/python bench/budget.py [--days 1] [--calls 400] [--rounds 5] [--cpu 1]
-        [--peer bench/java_peer-5.json] [--json FILE]
+        [--peer bench/java_peer-6.json] [--json FILE]
 """
 
 from __future__ import annotations
@@ -258,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=4.0, help="wrk's run per round for the HTTP server")
     parser.add_argument("--cpu", type=int, default=1 if (os.cpu_count() or 1) > 1 else None,
                         help="hold this process on this CPU (wrk goes to another one)")
-    parser.add_argument("--peer", type=Path, default=HERE / "java_peer-5.json",
+    parser.add_argument("--peer", type=Path, default=HERE / "java_peer-6.json",
                         help="a bench/java_peer/run.py result: the validating peer's per-core rate")
     parser.add_argument("--json", type=Path, default=None, help="default: bench/budget-1d.json (or -7d)")
     args = parser.parse_args(argv)
